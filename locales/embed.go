@@ -1,0 +1,47 @@
+// Package locales holds Frontdoor's user-facing strings, one go-i18n TOML file
+// per language, embedded from this folder (go:embed cannot reach "..").
+//
+// English is the source: every message id lives in en.toml with a
+// description for translators; cy, pl and ar must carry the same ids, the
+// same template placeholders and every plural form their language uses
+// (locales_test.go checks all three).
+package locales
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed *.toml
+var files embed.FS
+
+// Languages are the languages Frontdoor speaks, English (the fallback) first.
+var Languages = []language.Tag{
+	language.English,
+	language.MustParse("cy"), // Welsh
+	language.Polish,
+	language.Arabic, // right to left
+}
+
+// Bundle loads every embedded message file into a go-i18n bundle whose
+// default language is English.
+func Bundle() (*i18n.Bundle, error) {
+	b := i18n.NewBundle(Languages[0])
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, tag := range Languages {
+		name := tag.String() + ".toml"
+		data, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, fmt.Errorf("locales: %w", err)
+		}
+		if _, err := b.ParseMessageFileBytes(data, name); err != nil {
+			return nil, fmt.Errorf("locales: %s: %w", name, err)
+		}
+	}
+	return b, nil
+}

@@ -1,0 +1,205 @@
+// Package api is Frontdoor's HTTP layer: the Fiber app, its middleware, the
+// one error table and thin handlers over the domain packages. Every route is
+// mounted in routes below, in one list.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"frontdoor/api/store"
+)
+
+// Config is the HTTP layer's share of the configuration, validated in cmd.
+type Config struct {
+	BaseURL        string   // public URL; HSTS only when it is https
+	Production     bool     // production: https only (base URL and CORS origins)
+	CORSOrigins    []string // empty: CORS closed (no CORS headers at all)
+	TrustedProxies []string // IPs/CIDRs whose X-Forwarded-For is believed for the client IP
+	RateLimit      float64  // requests per second per client; 0 disables
+	RateBurst      int      // bucket size; 0 means max(1, RateLimit)
+	BodyLimit      int      // bytes; 0 means 1 MiB
+
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration // 0 means the defaults below
+	Version                                string
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultBodyLimit    = 1 << 20
+	DefaultReadTimeout  = 15 * time.Second
+	DefaultWriteTimeout = 30 * time.Second
+	DefaultIdleTimeout  = 120 * time.Second
+)
+
+// Deps are the parts the HTTP layer is built on.
+type Deps struct {
+	Store   *store.DB    // readiness and idempotency records
+	Logger  *slog.Logger // JSON; request ids are added from the context
+	Bundle  *i18n.Bundle // from locales.Bundle()
+	Metrics *Metrics     // from NewMetrics
+	// Outbox reports outbox depth by state for /metrics; may be nil.
+	Outbox interface {
+		Depth(ctx context.Context) (map[string]int64, error)
+	}
+}
+
+// Server is the Fiber app with everything it needs.
+type Server struct {
+	cfg        Config
+	app        *fiber.App
+	db         *store.DB
+	log        *slog.Logger
+	metrics    *Metrics
+	langs      *languages
+	proxies    trustedProxies
+	limiter    *limiter // nil when rate limiting is off
+	idem       *idempotency
+	problemURI string // prefix of problem type URIs
+	https      bool
+}
+
+// New builds the app and mounts every route. ctx bounds start-up work (the
+// idempotency collection is opened, and its indexes made, here).
+func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
+	if deps.Store == nil || deps.Bundle == nil || deps.Metrics == nil {
+		return nil, errors.New("api: Store, Bundle and Metrics are required")
+	}
+	s := &Server{cfg: withDefaults(cfg), db: deps.Store, metrics: deps.Metrics}
+	s.log = deps.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.log = slog.New(LogHandler(s.log.Handler()))
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s.https = base != nil && base.Scheme == "https"
+	if cfg.Production && !s.https {
+		return nil, errors.New("api: production needs an https base URL")
+	}
+	s.problemURI = strings.TrimRight(cfg.BaseURL, "/") + "/problems/"
+	if s.langs, err = newLanguages(deps.Bundle); err != nil {
+		return nil, err
+	}
+	if s.proxies, err = parseTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	if cfg.RateLimit > 0 {
+		s.limiter = newLimiter(cfg.RateLimit, s.cfg.RateBurst, time.Now)
+	}
+	if s.idem, err = newIdempotency(ctx, deps.Store, s.log); err != nil {
+		return nil, err
+	}
+	s.metrics.attach(deps.Outbox, s.log, cfg.Version)
+	if s.app, err = s.newFiberApp(); err != nil {
+		return nil, err
+	}
+	s.routes(s.app)
+	s.wrapUnknownMethods(s.app)
+	return s, nil
+}
+
+// routes mounts every route of the API, and openapi.json documents each one.
+// Routes that create things put s.idempotent before their handler:
+// app.Post("/api/cases", s.idempotent, s.createCase).
+func (s *Server) routes(app *fiber.App) {
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metrics.handler())
+	app.Get("/api/openapi.json", s.openAPI)
+}
+
+// newFiberApp builds a Fiber app with the full middleware chain and no
+// routes; tests use it to mount test-only routes behind the same chain.
+func (s *Server) newFiberApp() (*fiber.App, error) {
+	app := fiber.New(fiber.Config{
+		BodyLimit:               s.cfg.BodyLimit,
+		ReadTimeout:             s.cfg.ReadTimeout,
+		WriteTimeout:            s.cfg.WriteTimeout,
+		IdleTimeout:             s.cfg.IdleTimeout,
+		ReadBufferSize:          8 << 10, // request line and headers; more is a 431
+		ErrorHandler:            s.handleError,
+		DisableStartupMessage:   true,
+		CaseSensitive:           true,
+		EnableTrustedProxyCheck: true, // X-Forwarded-Proto/Host believed only from TrustedProxies
+		TrustedProxies:          s.cfg.TrustedProxies,
+	})
+	app.Use(s.requestContext)
+	app.Use(s.accessLog)
+	app.Use(s.recoverPanic)
+	app.Use(s.securityHeaders)
+	if len(s.cfg.CORSOrigins) > 0 {
+		h, err := corsHandler(s.cfg.CORSOrigins, s.cfg.Production)
+		if err != nil {
+			return nil, err
+		}
+		app.Use(h)
+	}
+	if s.limiter != nil {
+		app.Use(s.rateLimit)
+	}
+	app.Use(s.contentLanguage)
+	app.Use(compressHandler())
+	return app, nil
+}
+
+// App is the Fiber app, for tests and for mounting more (the frontend).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if s.limiter != nil {
+		go s.limiter.sweepEvery(time.Minute)
+	}
+	return s.app.Listener(ln)
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests to
+// finish, or for ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.limiter != nil {
+		s.limiter.stop()
+	}
+	return s.app.ShutdownWithContext(ctx)
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = max(1, int(cfg.RateLimit+0.5))
+	}
+	return cfg
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("api: base URL %q: want http(s)://host[:port][/path]", s)
+	}
+	return u, nil
+}

@@ -1,0 +1,199 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"frontdoor/api/store"
+)
+
+// Every error leaves as an RFC 9457 problem (application/problem+json):
+//
+//	type      <BaseURL>/problems/<slug>: stable per kind of problem; clients
+//	          branch on the slug. Relative ("/problems/<slug>") without a BaseURL.
+//	title     localized; the same for every problem of that type
+//	status    the HTTP status
+//	detail    localized; what to do about it
+//	instance  urn:request:<request id>, the X-Request-Id of the response
+//	errors    for invalid bodies: [{pointer, detail}], pointer an RFC 6901
+//	          JSON Pointer into the request body
+//
+// Only 5xx are logged; clients never see internals.
+
+// problemKind is one kind of problem: its status, the last segment of its
+// type URI and the go-i18n message ids of its title and detail.
+type problemKind struct {
+	status int
+	slug   string
+	title  string
+	detail string
+}
+
+var (
+	kindBadRequest          = problemKind{400, "bad-request", "ProblemBadRequestTitle", "ProblemBadRequestDetail"}
+	kindMalformedJSON       = problemKind{400, "malformed-json", "ProblemMalformedJSONTitle", "ProblemMalformedJSONDetail"}
+	kindInvalidBody         = problemKind{400, "invalid-body", "ProblemInvalidBodyTitle", "ProblemInvalidBodyDetail"}
+	kindBadCursor           = problemKind{400, "bad-cursor", "ProblemBadCursorTitle", "ProblemBadCursorDetail"}
+	kindBadIdempotencyKey   = problemKind{400, "idempotency-key-invalid", "ProblemIdempotencyKeyInvalidTitle", "ProblemIdempotencyKeyInvalidDetail"}
+	kindNotFound            = problemKind{404, "not-found", "ProblemNotFoundTitle", "ProblemNotFoundDetail"}
+	kindMethodNotAllowed    = problemKind{405, "method-not-allowed", "ProblemMethodNotAllowedTitle", "ProblemMethodNotAllowedDetail"}
+	kindTimeout             = problemKind{408, "timeout", "ProblemTimeoutTitle", "ProblemTimeoutDetail"}
+	kindConflict            = problemKind{409, "conflict", "ProblemConflictTitle", "ProblemConflictDetail"}
+	kindDuplicate           = problemKind{409, "duplicate", "ProblemDuplicateTitle", "ProblemDuplicateDetail"}
+	kindIdempotencyBusy     = problemKind{409, "idempotency-in-progress", "ProblemIdempotencyInProgressTitle", "ProblemIdempotencyInProgressDetail"}
+	kindTooLarge            = problemKind{413, "too-large", "ProblemTooLargeTitle", "ProblemTooLargeDetail"}
+	kindFileTooLarge        = problemKind{413, "file-too-large", "ProblemFileTooLargeTitle", "ProblemFileTooLargeDetail"}
+	kindUnsupportedMedia    = problemKind{415, "unsupported-media-type", "ProblemUnsupportedMediaTypeTitle", "ProblemUnsupportedMediaTypeDetail"}
+	kindValidation          = problemKind{422, "validation", "ProblemValidationTitle", "ProblemValidationDetail"}
+	kindIdempotencyKeyReuse = problemKind{422, "idempotency-key-reused", "ProblemIdempotencyKeyReusedTitle", "ProblemIdempotencyKeyReusedDetail"}
+	kindRateLimited         = problemKind{429, "rate-limited", "ProblemRateLimitedTitle", "ProblemRateLimitedDetail"}
+	kindHeadersTooLarge     = problemKind{431, "headers-too-large", "ProblemHeadersTooLargeTitle", "ProblemHeadersTooLargeDetail"}
+	kindRequestError        = problemKind{400, "request-error", "ProblemRequestErrorTitle", "ProblemRequestErrorDetail"}
+	kindInternal            = problemKind{500, "internal", "ProblemInternalTitle", "ProblemInternalDetail"}
+	kindUnavailable         = problemKind{503, "unavailable", "ProblemUnavailableTitle", "ProblemUnavailableDetail"}
+)
+
+// errorTable is the one place domain errors meet HTTP. Later issues add a
+// row per domain sentinel (cases.ErrClosed -> a 409 kind, ...) and a rule in
+// classify per typed error (a domain *ValidationError becomes kindValidation
+// with its fields' pointers and message ids).
+var errorTable = []struct {
+	err  error
+	kind problemKind
+}{
+	{store.ErrNotFound, kindNotFound},
+	{store.ErrConflict, kindConflict},
+	{store.ErrDuplicate, kindDuplicate},
+	{store.ErrBadCursor, kindBadCursor},
+	{store.ErrTooLarge, kindFileTooLarge},
+}
+
+// statusKinds classifies Fiber's and fasthttp's own errors by their status.
+// (429 is not here: its detail needs the seconds to wait, which only the
+// rate limiter knows; it returns its problem itself.)
+var statusKinds = map[int]problemKind{
+	400: kindBadRequest,
+	404: kindNotFound,
+	405: kindMethodNotAllowed,
+	408: kindTimeout,
+	413: kindTooLarge,
+	415: kindUnsupportedMedia,
+	431: kindHeadersTooLarge,
+	503: kindUnavailable,
+}
+
+// problem is an error whose kind is already known: handlers and middleware
+// return it; classify turns every other error into one.
+type problem struct {
+	kind   problemKind
+	fields []fieldError
+	count  any   // {{.Count}} of a plural detail (seconds to wait, ...)
+	cause  error // logged for 5xx, never shown
+}
+
+func (p *problem) Error() string {
+	if p.cause != nil {
+		return p.kind.slug + ": " + p.cause.Error()
+	}
+	return p.kind.slug
+}
+
+func (p *problem) Unwrap() error { return p.cause }
+
+// fieldError is one thing wrong with one part of the request body.
+type fieldError struct {
+	pointer string         // RFC 6901 JSON Pointer; "" is the whole body
+	message string         // go-i18n message id
+	data    map[string]any // the message's template data
+}
+
+func classify(err error) *problem {
+	var p *problem
+	if errors.As(err, &p) {
+		return p
+	}
+	for _, row := range errorTable {
+		if errors.Is(err, row.err) {
+			return &problem{kind: row.kind, cause: err}
+		}
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		if k, ok := statusKinds[fe.Code]; ok {
+			return &problem{kind: k, cause: err}
+		}
+		if fe.Code >= 400 && fe.Code < 500 {
+			k := kindRequestError
+			k.status = fe.Code
+			return &problem{kind: k, cause: err}
+		}
+	}
+	return &problem{kind: kindInternal, cause: err}
+}
+
+// The wire form of a problem.
+type problemBody struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail"`
+	Instance string         `json:"instance"`
+	Errors   []problemField `json:"errors,omitempty"`
+}
+
+type problemField struct {
+	Pointer string `json:"pointer"`
+	Detail  string `json:"detail"`
+}
+
+// handleError is Fiber's ErrorHandler and the end of every failed request.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	if requestID(c) == "" {
+		// fasthttp refused the request before any middleware ran (a body or
+		// headers too large, a read timeout): give it what the chain would have.
+		s.beginRequest(c)
+		s.setSecurityHeaders(c)
+		defer s.observe(c, time.Now())
+	}
+	p := classify(err)
+	if p.kind.status >= 500 {
+		attrs := []slog.Attr{slog.String("route", routeTemplate(c)), slog.Int("status", p.kind.status), slog.String("error", err.Error())}
+		var pe *panicError
+		if errors.As(err, &pe) {
+			attrs = append(attrs, slog.String("stack", string(pe.stack)))
+		}
+		s.log.LogAttrs(c.UserContext(), slog.LevelError, "request failed", attrs...)
+	}
+	return s.writeProblem(c, p)
+}
+
+func (s *Server) writeProblem(c *fiber.Ctx, p *problem) error {
+	lang := s.langs.pick(c)
+	body := problemBody{
+		Type:     s.problemURI + p.kind.slug,
+		Title:    s.langs.localize(lang, p.kind.title, nil, nil),
+		Status:   p.kind.status,
+		Instance: "urn:request:" + requestID(c),
+	}
+	var data map[string]any
+	if p.count != nil {
+		data = map[string]any{"Count": p.count}
+	}
+	body.Detail = s.langs.localize(lang, p.kind.detail, data, p.count)
+	for _, f := range p.fields {
+		body.Errors = append(body.Errors, problemField{Pointer: f.pointer, Detail: s.langs.localize(lang, f.message, f.data, f.data["Count"])})
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	c.Status(p.kind.status)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentLanguage, s.langs.name(lang))
+	return c.Send(b)
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func load(t *testing.T, args []string, kv map[string]string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return loadConfig(fs, args, env(kv))
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "data" || c.Env != "development" || c.MongoURI != "" ||
+		c.MongoDB != "frontdoor" || c.BodyLimit != 1<<20 || c.RateLimit != 20 || c.BaseURL != "" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestConfigFlagsOverrideEnvironment(t *testing.T) {
+	c, err := load(t, []string{"--addr", "127.0.0.1:9999", "--rate-limit", "5"},
+		map[string]string{"FRONTDOOR_ADDR": "127.0.0.1:7000", "FRONTDOOR_RATE_LIMIT": "1", "FRONTDOOR_CORS_ORIGINS": "https://a.example, https://b.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.RateLimit != 5 {
+		t.Fatalf("flags did not win: %+v", c)
+	}
+	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://b.example" {
+		t.Fatalf("environment not read: %v", c.CORSOrigins)
+	}
+}
+
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		name string
+	}{
+		{nil, map[string]string{"FRONTDOOR_ADDR": "nonsense"}, "FRONTDOOR_ADDR"},
+		{nil, map[string]string{"FRONTDOOR_ENV": "staging"}, "FRONTDOOR_ENV"},
+		{nil, map[string]string{"FRONTDOOR_RATE_LIMIT": "fast"}, "FRONTDOOR_RATE_LIMIT"},
+		{nil, map[string]string{"FRONTDOOR_RATE_BURST": "0"}, "FRONTDOOR_RATE_BURST"},
+		{nil, map[string]string{"FRONTDOOR_BODY_LIMIT": "12"}, "FRONTDOOR_BODY_LIMIT"},
+		{nil, map[string]string{"FRONTDOOR_LOG_LEVEL": "chatty"}, "FRONTDOOR_LOG_LEVEL"},
+		{nil, map[string]string{"FRONTDOOR_BASE_URL": "ftp://x"}, "FRONTDOOR_BASE_URL"},
+		{nil, map[string]string{"FRONTDOOR_MONGODB_URI": "postgres://x"}, "FRONTDOOR_MONGODB_URI"},
+		{nil, map[string]string{"FRONTDOOR_MONGODB_DB": "a/b"}, "FRONTDOOR_MONGODB_DB"},
+		{nil, map[string]string{"FRONTDOOR_CORS_ORIGINS": "not an origin"}, "FRONTDOOR_CORS_ORIGINS"},
+		{nil, map[string]string{"FRONTDOOR_TRUSTED_PROXIES": "10.0.0.300"}, "FRONTDOOR_TRUSTED_PROXIES"},
+		{[]string{"--outbox-workers", "0"}, nil, "--outbox-workers"},
+		// production refuses unsafe settings
+		{nil, map[string]string{"FRONTDOOR_ENV": "production"}, "FRONTDOOR_BASE_URL"},
+		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "http://council.example"}, "FRONTDOOR_BASE_URL"},
+		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example", "FRONTDOOR_CORS_ORIGINS": "*"}, "FRONTDOOR_CORS_ORIGINS"},
+		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example", "FRONTDOOR_RATE_LIMIT": "0"}, "FRONTDOOR_RATE_LIMIT"},
+	}
+	for _, tc := range cases {
+		_, err := load(t, tc.args, tc.env)
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Name != tc.name {
+			t.Errorf("%v %v: got %v, want an error naming %s", tc.args, tc.env, err, tc.name)
+		}
+	}
+	if _, err := load(t, nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example"}); err != nil {
+		t.Errorf("a safe production configuration was refused: %v", err)
+	}
+}
+
+func TestInvalidConfigurationExitsTwoWithOneLine(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve"}, env(map[string]string{"FRONTDOOR_RATE_LIMIT": "fast"}), &stdout, &stderr)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "FRONTDOOR_RATE_LIMIT") || !strings.Contains(lines[0], "fast") {
+		t.Fatalf("stderr %q: want one line naming the variable and the bad value", stderr.String())
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	cases := []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"version"}, 0, "frontdoor dev"},
+		{[]string{"--help"}, 0, "frontdoor migrate"},
+		{[]string{"serve", "--help"}, 0, "FRONTDOOR_RATE_LIMIT"},
+		{[]string{"migrate", "--help"}, 0, "idempotent"},
+		{[]string{"dance"}, 2, "unknown command"},
+		{[]string{"serve", "extra"}, 2, "unexpected"},
+	}
+	for _, tc := range cases {
+		var out bytes.Buffer
+		code := run(context.Background(), tc.args, env(nil), &out, &out)
+		if code != tc.code || !strings.Contains(out.String(), tc.contains) {
+			t.Errorf("%v: exit %d output %q; want exit %d containing %q", tc.args, code, out.String(), tc.code, tc.contains)
+		}
+	}
+}

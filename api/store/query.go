@@ -54,8 +54,9 @@ func Values[V any](vs []V) []any {
 // It must be served by one declared index: equality (Eq, In) on the index's
 // leading fields, in any order, then range conditions (Gt..Lte, Exists) and
 // the Sort, both on the next field of that index. With no Sort, documents
-// come in a stable order of the engine's choosing. Sorting on a field leaves
-// out documents that lack it.
+// come in ascending order of the range field when there is one, otherwise in
+// a stable order of the engine's choosing. Sorting on a field leaves out
+// documents that lack it.
 type Query struct {
 	Where []Cond
 	Sort  string
@@ -87,6 +88,22 @@ type Plan struct {
 	Desc       bool
 	Limit      int
 	After      []any
+}
+
+// OrderField is the field results come in order of, before the engine's own
+// tie-breaker: the Sort, or without one the range field, which the chosen
+// index holds in order right after the equality fields (so the index serves
+// the order). Empty means the engine's own stable order.
+func (p Plan) OrderField() string {
+	if p.Sort != "" || p.Index == nil {
+		return p.Sort
+	}
+	for _, c := range p.Where {
+		if isRange(c.Op) {
+			return c.Field
+		}
+	}
+	return ""
 }
 
 // IDField is the primary key's name in filters.

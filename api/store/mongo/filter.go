@@ -51,7 +51,7 @@ func buildQuery(p store.Plan) (query, error) {
 		dir, next = -1, "$lt"
 	}
 	q := query{sort: bson.D{kv("_id", dir)}}
-	if field := orderField(p); field != "" && fieldPath(field) != "_id" {
+	if field := p.OrderField(); field != "" && fieldPath(field) != "_id" {
 		q.sortField = field
 		q.sort = bson.D{kv(field, dir)}
 		if !uniqueOrder(p, field) {
@@ -111,22 +111,6 @@ func uniqueOrder(p store.Plan, field string) bool {
 		}
 	}
 	return true
-}
-
-// orderField is the field rows are ordered by before _id: the sort field, or
-// without one the range field, which the plan's index holds in order right
-// after the equality fields (so the index serves the order; the SQLite engine
-// orders the same way). Empty means _id order.
-func orderField(p store.Plan) string {
-	if p.Sort != "" || p.Index == nil {
-		return p.Sort
-	}
-	for _, c := range p.Where {
-		if c.Op != store.OpEq && c.Op != store.OpIn {
-			return c.Field
-		}
-	}
-	return ""
 }
 
 // filterBuilder gathers conditions per field, so that two conditions on one

@@ -68,7 +68,7 @@ func (c *collection) countSQL(p store.Plan) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	w, err := whereFor(p, sortField(p), nil)
+	w, err := whereFor(p, p.OrderField(), nil)
 	if err != nil {
 		return "", nil, err
 	}
@@ -85,7 +85,7 @@ func (c *collection) findSQL(p store.Plan) (query string, args []any, sorted boo
 	if err != nil {
 		return "", nil, false, err
 	}
-	field := sortField(p)
+	field := p.OrderField()
 	var after []any
 	if field != "" {
 		after = p.After
@@ -107,20 +107,6 @@ func (c *collection) findSQL(p store.Plan) (query string, args []any, sorted boo
 	}
 	query = "SELECT " + cols + " FROM " + from + w.String() + " ORDER BY " + order + " LIMIT ?"
 	return query, append(w.args, p.Limit), field != "", nil
-}
-
-// sortField is the field rows are ordered by: the sort, else the range field
-// (its index holds it in order), else none (seq order).
-func sortField(p store.Plan) string {
-	if p.Sort != "" || p.Index == nil {
-		return p.Sort
-	}
-	for _, cond := range p.Where {
-		if cond.Op != store.OpEq && cond.Op != store.OpIn {
-			return cond.Field
-		}
-	}
-	return ""
 }
 
 // afterSeq continues a listing in seq order after the cursor's seq. A listing

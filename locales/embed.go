@@ -11,6 +11,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -29,19 +30,33 @@ var Languages = []language.Tag{
 }
 
 // Bundle loads every embedded message file into a go-i18n bundle whose
-// default language is English.
+// default language is English. Each area of the product may keep its messages
+// in files of its own, "<area>.<lang>.toml" beside the foundation's "<lang>.toml".
 func Bundle() (*i18n.Bundle, error) {
 	b := i18n.NewBundle(Languages[0])
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	for _, tag := range Languages {
-		name := tag.String() + ".toml"
-		data, err := fs.ReadFile(files, name)
-		if err != nil {
-			return nil, fmt.Errorf("locales: %w", err)
-		}
-		if _, err := b.ParseMessageFileBytes(data, name); err != nil {
-			return nil, fmt.Errorf("locales: %s: %w", name, err)
+	for _, area := range Areas() {
+		for _, tag := range Languages {
+			name := area + tag.String() + ".toml"
+			data, err := fs.ReadFile(files, name)
+			if err != nil {
+				return nil, fmt.Errorf("locales: %w", err)
+			}
+			if _, err := b.ParseMessageFileBytes(data, name); err != nil {
+				return nil, fmt.Errorf("locales: %s: %w", name, err)
+			}
 		}
 	}
 	return b, nil
+}
+
+// Areas lists the file-name prefixes of the message files: "" for the
+// foundation's en.toml, "auth." for auth.en.toml, and so on.
+func Areas() []string {
+	var areas []string
+	names, _ := fs.Glob(files, "*en.toml")
+	for _, n := range names {
+		areas = append(areas, strings.TrimSuffix(n, "en.toml"))
+	}
+	return areas
 }

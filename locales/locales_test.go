@@ -19,17 +19,28 @@ import (
 // placeholders differ from the English, or when a plural message lacks a
 // form its language uses (or has one it never uses).
 func TestCatalogIsComplete(t *testing.T) {
-	catalog := map[string][]byte{}
-	for _, tag := range Languages {
-		name := tag.String() + ".toml"
-		data, err := fs.ReadFile(files, name)
-		if err != nil {
-			t.Fatalf("%s is not embedded: %v", name, err)
+	seen := map[string]string{} // message id -> area: ids must be unique across areas
+	for _, area := range Areas() {
+		catalog := map[string][]byte{}
+		for _, tag := range Languages {
+			data, err := fs.ReadFile(files, area+tag.String()+".toml")
+			if err != nil {
+				t.Fatalf("%s%s.toml is not embedded: %v", area, tag, err)
+			}
+			catalog[tag.String()+".toml"] = data
 		}
-		catalog[name] = data
+		for _, err := range checkCatalog(catalog) {
+			t.Errorf("%s%v", area, err)
+		}
+		for _, m := range parseFile(t, area+"en.toml") {
+			if other, dup := seen[m.ID]; dup {
+				t.Errorf("message %q is in both %sen.toml and %sen.toml", m.ID, other, area)
+			}
+			seen[m.ID] = area
+		}
 	}
-	for _, err := range checkCatalog(catalog) {
-		t.Error(err)
+	if len(seen) == 0 {
+		t.Fatal("no messages found")
 	}
 }
 
@@ -108,7 +119,10 @@ func TestBundleSpeaksEveryLanguage(t *testing.T) {
 	if Languages[0] != language.English {
 		t.Fatalf("English must come first (it is the fallback), got %v", Languages[0])
 	}
-	en := parseFile(t, "en.toml")
+	var en []*i18n.Message
+	for _, area := range Areas() {
+		en = append(en, parseFile(t, area+"en.toml")...)
+	}
 	for _, tag := range Languages {
 		loc := i18n.NewLocalizer(b, tag.String())
 		for _, m := range en {

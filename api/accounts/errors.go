@@ -1,0 +1,136 @@
+package accounts
+
+import (
+	"errors"
+	"strings"
+
+	"frontdoor/api/store"
+)
+
+// ErrNotFound and ErrConflict are the store's own sentinels, so the HTTP
+// layer's one error table already maps them (404, 409). A resident asking
+// for something that is not theirs gets ErrNotFound too: never a hint that
+// it exists.
+var (
+	ErrNotFound = store.ErrNotFound
+	ErrConflict = store.ErrConflict
+)
+
+// Errors of this package's own.
+var (
+	// ErrBadResidentID: the resident id (a token subject) is empty or not
+	// printable text. It never comes from a request body, so it is a
+	// programming error upstream; the HTTP layer treats it as a 500.
+	ErrBadResidentID = errors.New("accounts: invalid resident id")
+	// ErrNotFailed: staff asked to retry a delivery that has not failed (409).
+	ErrNotFailed = errors.New("accounts: delivery has not failed")
+)
+
+// FieldError is one thing wrong with one value: where (an RFC 6901 JSON
+// Pointer into the input, "" for the whole of it), what (a go-i18n message
+// id) and the message's template data ({{.Count}} and the like).
+type FieldError struct {
+	Pointer string         `json:"pointer"`
+	ID      string         `json:"id"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+// ValidationError lists everything wrong with an input at once (422).
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error names pointers and ids only: values may be personal data.
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Pointer + " " + f.ID
+	}
+	return "accounts: invalid: " + strings.Join(parts, "; ")
+}
+
+// ConflictError says a value is already held elsewhere: a verified email
+// or phone on another customer record, a service already linked (409).
+type ConflictError struct {
+	Pointer string
+	ID      string
+}
+
+func (e *ConflictError) Error() string { return "accounts: conflict: " + e.Pointer + " " + e.ID }
+
+// Is lets the HTTP layer's store.ErrDuplicate row cover it.
+func (e *ConflictError) Is(target error) bool { return target == store.ErrDuplicate }
+
+// Message ids. The first three exist in locales already; the rest are
+// new and listed, with their English text, in the change's report.
+const (
+	MsgRequired     = "FieldRequired"     // This field is required.
+	MsgTooLong      = "FieldTooLong"      // Use at most {{.Count}} characters.
+	MsgInvalidValue = "FieldInvalidValue" // This value is not in the expected format.
+
+	MsgTextInvalid        = "TextInvalidCharacters"
+	MsgTooMany            = "TooManyItems"
+	MsgNotAllowed         = "ValueNotAllowed"
+	MsgDuplicate          = "DuplicateValue"
+	MsgPostcodeInvalid    = "PostcodeInvalid"
+	MsgPhoneInvalid       = "PhoneInvalid"
+	MsgEmailInvalid       = "EmailInvalid"
+	MsgDateInvalid        = "DateInvalid"
+	MsgDateOutOfRange     = "DateOutOfRange"
+	MsgDatesOrder         = "DatesOutOfOrder"
+	MsgUPRNInvalid        = "UPRNInvalid"
+	MsgLanguageUnknown    = "LanguageUnsupported"
+	MsgInterpreterInvalid = "InterpreterLanguageInvalid"
+	MsgOneCurrentAddress  = "OneCurrentAddress"
+	MsgOnePrimary         = "OnePrimaryContact"
+	MsgNameRequired       = "NameRequired"
+	MsgExpiryInvalid      = "ExpiryOutOfRange"
+	MsgEmailInUse         = "EmailInUse"
+	MsgPhoneInUse         = "PhoneInUse"
+	MsgContactUnknown     = "ContactNotOnRecord"
+	MsgRecordExists       = "CustomerRecordExists"
+
+	MsgConnectorKeyInvalid = "ConnectorKeyInvalid"
+	MsgConnectorKeyInUse   = "ConnectorKeyInUse"
+	MsgURLInvalid          = "WebhookURLInvalid"
+	MsgURLNotHTTPS         = "WebhookURLNotHTTPS"
+	MsgPatternInvalid      = "ReferencePatternInvalid"
+	MsgConnectorUnknown    = "ConnectorUnknown"
+	MsgReferenceInvalid    = "ReferenceInvalid"
+	MsgConsentRequired     = "ConsentRequired"
+	MsgLinkExists          = "ServiceAlreadyLinked"
+	MsgTooManyLinks        = "TooManyLinks"
+
+	MsgStaffRequired     = "StaffActorRequired"
+	MsgMoveBeforeCurrent = "MoveBeforeCurrentAddress"
+	MsgStatusPending     = "ChangeServicePending"
+	MsgStatusRetrying    = "ChangeServiceRetrying"
+	MsgStatusDelivered   = "ChangeServiceDelivered"
+	MsgStatusFailed      = "ChangeServiceFailed"
+	MsgRecordDeceased    = "CustomerRecordDeceased"
+	MsgNothingToChange   = "ChangeValuesRequired"
+)
+
+// checker collects field errors so one answer lists every problem.
+type checker struct {
+	fields []FieldError
+}
+
+func (c *checker) add(ptr, id string) { c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id}) }
+
+func (c *checker) addCount(ptr, id string, n int) {
+	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id, Data: map[string]any{"Count": n}})
+}
+
+func (c *checker) ok() bool { return len(c.fields) == 0 }
+
+func (c *checker) err() error {
+	if len(c.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: c.fields}
+}
+
+func invalid(ptr, id string) error {
+	return &ValidationError{Fields: []FieldError{{Pointer: ptr, ID: id}}}
+}

@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,18 +9,18 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
+
+	"frontdoor/api/auth"
 )
 
 // Field limits, in characters.
 const (
-	maxName       = 100
-	maxLine       = 100
-	maxTown       = 60
-	maxRelation   = 60
-	maxReason     = 200
-	maxEmailLen   = 254
-	maxEmailLocal = 64
-	maxIDLen      = 128
+	maxName     = 100
+	maxLine     = 100
+	maxTown     = 60
+	maxRelation = 60
+	maxReason   = 200
+	maxIDLen    = 128
 )
 
 // ptr builds a JSON Pointer from its parts; our names need no escaping.
@@ -158,94 +157,11 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// NormalizePhone returns a phone number in E.164 form. UK national numbers
-// ("07700 900123") become +44 numbers; international ones need a leading +
-// or 00. Spaces, dashes, dots, brackets and a "(0)" after +44 are ignored.
-func NormalizePhone(s string) (string, bool) {
-	if len(s) > 40 {
-		return "", false
-	}
-	s = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' || r == '.' || r == '\u00a0' {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Replace(s, "+44(0)", "+44", 1)
-	s = strings.NewReplacer("(", "", ")", "").Replace(s)
-	if strings.HasPrefix(s, "00") {
-		s = "+" + s[2:]
-	}
-	switch {
-	case strings.HasPrefix(s, "+44"):
-		return ukNumber(s[3:])
-	case strings.HasPrefix(s, "+"):
-		d := s[1:]
-		if !allDigits(d) || d[0] == '0' || len(d) < 8 || len(d) > 15 {
-			return "", false
-		}
-		return s, true
-	case strings.HasPrefix(s, "0"):
-		return ukNumber(s[1:])
-	}
-	return "", false
-}
+// NormalizePhone and NormalizeEmail are auth's, so that the customer record
+// and the sign-in account always write a person's contacts the same way.
+func NormalizePhone(s string) (string, bool) { return auth.NormalizePhone(s) }
 
-// ukNumber checks a UK national significant number (without the 0).
-func ukNumber(n string) (string, bool) {
-	if !allDigits(n) || !strings.ContainsRune("1235789", rune(n[0])) {
-		return "", false
-	}
-	if len(n) != 10 && (n[0] == '7' || len(n) != 9) {
-		return "", false
-	}
-	return "+44" + n, true
-}
-
-// NormalizeEmail checks an email address (net/mail, a bare address only,
-// ASCII, sane lengths, a domain of dotted DNS labels) and lowercases the
-// domain. Quoted local parts and IP-literal domains are refused: real
-// residents do not use them, and they are favourite tools of abuse.
-func NormalizeEmail(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) > maxEmailLen || strings.Count(s, "@") != 1 || strings.ContainsAny(s, "\"[]\\ ") {
-		return "", false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '!' || s[i] > '~' {
-			return "", false
-		}
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return "", false
-	}
-	local, domain, _ := strings.Cut(s, "@")
-	domain = strings.ToLower(domain)
-	if len(local) > maxEmailLocal || !validDomain(domain) {
-		return "", false
-	}
-	return local + "@" + domain, true
-}
-
-func validDomain(d string) bool {
-	labels := strings.Split(d, ".")
-	if len(labels) < 2 || allDigits(labels[len(labels)-1]) {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || isDigit(c) || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
+func NormalizeEmail(s string) (string, bool) { return auth.NormalizeEmail(s) }
 
 // emailKey is what the unique index holds for an email: the whole address
 // in lower case, since no provider we know treats case as significant.

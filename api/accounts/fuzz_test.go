@@ -7,10 +7,7 @@ import (
 	"time"
 )
 
-var (
-	postcodeShape = regexp.MustCompile(`^([A-Z]{1,2}[0-9][A-Z0-9]?|GIR) [0-9][A-Z]{2}$`)
-	e164Shape     = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
-)
+var postcodeShape = regexp.MustCompile(`^([A-Z]{1,2}[0-9][A-Z0-9]?|GIR) [0-9][A-Z]{2}$`)
 
 func FuzzNormalizePostcode(f *testing.F) {
 	for _, s := range []string{"pl1 2aa", "SW1A1AA", "gir 0aa", "EC1A 1BB", "", " ", hostile, "ＰＬ1 2AA"} {
@@ -25,42 +22,6 @@ func FuzzNormalizePostcode(f *testing.F) {
 			t.Fatalf("%q -> %q: not a postcode shape", s, out)
 		}
 		if again, ok := NormalizePostcode(out); !ok || again != out {
-			t.Fatalf("%q -> %q -> %q: not stable", s, out, again)
-		}
-	})
-}
-
-func FuzzNormalizePhone(f *testing.F) {
-	for _, s := range []string{"07700 900123", "+44 (0)7700 900123", "0044 7700 900123", "+1 202 555 0143", "(01632) 960001", "", "+", "00", hostile} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		out, ok := NormalizePhone(s)
-		if !ok {
-			return
-		}
-		if !e164Shape.MatchString(out) {
-			t.Fatalf("%q -> %q: not E.164", s, out)
-		}
-		if again, ok := NormalizePhone(out); !ok || again != out {
-			t.Fatalf("%q -> %q -> %q: not stable", s, out, again)
-		}
-	})
-}
-
-func FuzzNormalizeEmail(f *testing.F) {
-	for _, s := range []string{"ada@example.org", "A.B+c@Example.ORG", "a@b", `"a b"@c.org`, "a@[1.2.3.4]", "", "@", hostile} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		out, ok := NormalizeEmail(s)
-		if !ok {
-			return
-		}
-		if len(out) > maxEmailLen || !printable(out) {
-			t.Fatalf("%q -> %q: over-long or unprintable", s, out)
-		}
-		if again, ok := NormalizeEmail(out); !ok || again != out {
 			t.Fatalf("%q -> %q -> %q: not stable", s, out, again)
 		}
 	})

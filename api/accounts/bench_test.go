@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,8 +29,9 @@ const benchServices = 10
 
 // arrivals counts, per change, the receivers that have it.
 type arrivals struct {
-	mu   sync.Mutex
-	seen map[string]*arrival
+	mu      sync.Mutex
+	seen    map[string]*arrival
+	repeats atomic.Int64 // deliveries whose Idempotency-Key the receiver had already applied
 }
 
 type arrival struct {
@@ -74,6 +76,8 @@ func benchReceiver(b *testing.B, a *arrivals, secret *string) *httptest.Server {
 		json.Unmarshal(body, &m)
 		if _, dup := once.LoadOrStore(r.Header.Get("Idempotency-Key"), true); !dup {
 			a.add(m.ChangeID)
+		} else {
+			a.repeats.Add(1)
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
@@ -84,6 +88,7 @@ func benchReceiver(b *testing.B, a *arrivals, secret *string) *httptest.Server {
 type benchSetup struct {
 	e         *env
 	a         *arrivals
+	servers   []*httptest.Server
 	urls      []string
 	secrets   []string
 	residents []string
@@ -99,6 +104,7 @@ func newBenchSetup(b *testing.B, residents int) *benchSetup {
 		key := fmt.Sprintf("service-%02d", i)
 		s.secrets[i] = mustConnector(b, s.e, key, srv.URL+"/hook", "address", "name")
 		s.urls = append(s.urls, srv.URL+"/hook")
+		s.servers = append(s.servers, srv)
 	}
 	for r := range residents {
 		id := fmt.Sprintf("res-%04d", r)

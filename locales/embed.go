@@ -60,3 +60,14 @@ func Areas() []string {
 	}
 	return areas
 }
+
+// Localize renders message id in lang (English when lang lacks it), letting
+// data["Count"] choose the plural form. An unknown id renders as itself, so a
+// missing message shows up in review instead of as an empty string.
+func Localize(b *i18n.Bundle, lang, id string, data map[string]any) string {
+	s, err := i18n.NewLocalizer(b, lang).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: data["Count"]})
+	if err != nil {
+		return id
+	}
+	return s
+}

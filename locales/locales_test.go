@@ -329,3 +329,22 @@ func walkBranch(b *parse.BranchNode, seen map[string]bool) {
 	walk(b.List, seen)
 	walk(b.ElseList, seen)
 }
+
+func TestLocalizeFallsBackAndPluralizes(t *testing.T) {
+	b, err := Bundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Localize(b, "cy", "ProblemNotFoundTitle", nil); got != "Heb ei ganfod" {
+		t.Errorf("Welsh title %q", got)
+	}
+	if got := Localize(b, "xx", "ProblemNotFoundTitle", nil); got != "Not found" {
+		t.Errorf("unknown language should fall back to English, got %q", got)
+	}
+	if got := Localize(b, "ar", "ProblemRateLimitedDetail", map[string]any{"Count": 2}); !strings.Contains(got, "ثانيتين") {
+		t.Errorf("Arabic dual not chosen for 2: %q", got)
+	}
+	if got := Localize(b, "en", "NoSuchMessage", nil); got != "NoSuchMessage" {
+		t.Errorf("unknown id rendered %q", got)
+	}
+}

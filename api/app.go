@@ -16,6 +16,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
+	"frontdoor/api/accounts"
+	"frontdoor/api/auth"
 	"frontdoor/api/store"
 )
 
@@ -51,6 +53,15 @@ type Deps struct {
 	Outbox interface {
 		Depth(ctx context.Context) (map[string]int64, error)
 	}
+	// Identity and sessions. Without Auth the identity routes answer 404;
+	// Tokens verifies access tokens; DevMessages (development only, nil in
+	// production) shows sent codes at /api/v1/dev/messages.
+	Auth        *auth.Service
+	Tokens      *auth.Tokens
+	DevMessages *auth.DevOutbox
+	// Accounts is the customer record and Tell Us Once; without it the
+	// /me, connector and staff propagation routes answer 404.
+	Accounts *accounts.Service
 }
 
 // Server is the Fiber app with everything it needs.
@@ -66,6 +77,9 @@ type Server struct {
 	idem       *idempotency
 	problemURI string // prefix of problem type URIs
 	https      bool
+	identity   // authn.go: tokens, the auth service, the dev outbox
+
+	accounts *accounts.Service // nil: the accounts routes answer 404
 }
 
 // New builds the app and mounts every route. ctx bounds start-up work (the
@@ -101,6 +115,10 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	if s.idem, err = newIdempotency(ctx, deps.Store, s.log); err != nil {
 		return nil, err
 	}
+	if err = s.initIdentity(cfg, deps); err != nil {
+		return nil, err
+	}
+	s.accounts = deps.Accounts
 	s.metrics.attach(deps.Outbox, s.log, cfg.Version)
 	if s.app, err = s.newFiberApp(); err != nil {
 		return nil, err
@@ -118,6 +136,46 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metrics.handler())
 	app.Get("/api/openapi.json", s.openAPI)
+
+	// Identity and sessions (issue 3). Mounted always, so that openapi.json
+	// holds for every server; without Deps.Auth (or DevMessages) they are 404.
+	admin := s.requireRole(auth.RoleAdmin)
+	app.Post("/api/v1/auth/register", s.identityOn, s.register)
+	app.Post("/api/v1/auth/verify", s.identityOn, s.verifyContact)
+	app.Post("/api/v1/auth/login", s.identityOn, s.login)
+	app.Post("/api/v1/auth/codes", s.identityOn, s.requestSignInCode)
+	app.Post("/api/v1/auth/codes/verify", s.identityOn, s.loginWithCode)
+	app.Post("/api/v1/auth/refresh", s.identityOn, s.refresh)
+	app.Post("/api/v1/auth/logout", s.identityOn, s.logout)
+	app.Post("/api/v1/auth/password", s.identityOn, s.requireAuth, s.changePassword)
+	app.Get("/.well-known/jwks.json", s.identityOn, s.jwks)
+	app.Get("/api/v1/dev/messages", s.devOnly, s.devMessageList)
+	app.Post("/api/v1/admin/users", s.identityOn, admin, s.createStaff)
+	app.Get("/api/v1/admin/users", s.identityOn, admin, s.listStaff)
+	app.Patch("/api/v1/admin/users/:id", s.identityOn, admin, s.updateStaff)
+
+	// Customer record and Tell Us Once (issue 3). Mounted always, like the
+	// identity routes, so that openapi.json holds for every server; without
+	// Deps.Accounts they are 404. /me is always the caller's own record.
+	resident := s.requireRole(auth.RoleResident)
+	staff := s.requireRole(auth.RoleStaff, auth.RoleSupervisor, auth.RoleAdmin)
+	app.Get("/api/v1/me", s.accountsOn, resident, s.getMe)
+	app.Patch("/api/v1/me", s.accountsOn, resident, s.updateMe)
+	app.Delete("/api/v1/me", s.accountsOn, resident, s.eraseMe)
+	app.Get("/api/v1/me/export", s.accountsOn, resident, s.exportMe)
+	app.Get("/api/v1/me/links", s.accountsOn, resident, s.listLinks)
+	app.Post("/api/v1/me/links", s.accountsOn, resident, s.idempotent, s.linkService)
+	app.Delete("/api/v1/me/links/:id", s.accountsOn, resident, s.unlinkService)
+	app.Post("/api/v1/me/changes", s.accountsOn, resident, s.idempotent, s.reportChange)
+	app.Get("/api/v1/me/changes", s.accountsOn, resident, s.listChanges)
+	app.Get("/api/v1/me/changes/:id", s.accountsOn, resident, s.getChange)
+	app.Post("/api/v1/admin/connectors", s.accountsOn, admin, s.idempotent, s.createConnector)
+	app.Get("/api/v1/admin/connectors", s.accountsOn, admin, s.listConnectors)
+	app.Patch("/api/v1/admin/connectors/:key", s.accountsOn, admin, s.updateConnector)
+	app.Delete("/api/v1/admin/connectors/:key", s.accountsOn, admin, s.disableConnector)
+	app.Get("/api/v1/staff/propagations", s.accountsOn, staff, s.listPropagationProblems)
+	app.Post("/api/v1/staff/propagations/:change/:connector/retry", s.accountsOn, staff, s.retryPropagation)
+	app.Get("/api/v1/staff/residents/:id", s.accountsOn, staff, s.readResidentAsStaff)
 }
 
 // newFiberApp builds a Fiber app with the full middleware chain and no

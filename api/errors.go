@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"frontdoor/api/accounts"
+	"frontdoor/api/auth"
 	"frontdoor/api/store"
 )
 
@@ -55,6 +58,21 @@ var (
 	kindRequestError        = problemKind{400, "request-error", "ProblemRequestErrorTitle", "ProblemRequestErrorDetail"}
 	kindInternal            = problemKind{500, "internal", "ProblemInternalTitle", "ProblemInternalDetail"}
 	kindUnavailable         = problemKind{503, "unavailable", "ProblemUnavailableTitle", "ProblemUnavailableDetail"}
+
+	// Identity and sessions (issue 3); texts in locales/auth.*.toml. The
+	// detail of invalid-token and code-rejected is the domain's message id.
+	kindUnauthorized       = problemKind{401, "unauthorized", "ProblemUnauthorizedTitle", "ProblemUnauthorizedDetail"}
+	kindInvalidToken       = problemKind{401, "invalid-token", "ProblemInvalidTokenTitle", auth.TokenInvalid}
+	kindInvalidCredentials = problemKind{401, "invalid-credentials", "ProblemInvalidCredentialsTitle", "SignInFailed"}
+	kindForbidden          = problemKind{403, "forbidden", "ProblemForbiddenTitle", "ProblemForbiddenDetail"}
+	kindNotVerified        = problemKind{403, "contact-not-verified", "ProblemContactNotVerifiedTitle", "ContactNotVerified"}
+	kindAccountDisabled    = problemKind{403, "account-disabled", "ProblemAccountDisabledTitle", "AccountDisabled"}
+	kindCodeRejected       = problemKind{422, "code-rejected", "ProblemCodeRejectedTitle", auth.CodeWrong}
+	kindSignInThrottled    = problemKind{429, "sign-in-throttled", "ProblemSignInThrottledTitle", auth.ThrottleSignIn}
+	kindCodeLimited        = problemKind{429, "code-limit", "ProblemCodeLimitTitle", auth.CodeIssueLimited}
+
+	// Customer record and Tell Us Once (issue 3); texts in locales/accounts.*.toml.
+	kindPropagationNotFailed = problemKind{409, "propagation-not-failed", "ProblemPropagationNotFailedTitle", "ProblemPropagationNotFailedDetail"}
 )
 
 // errorTable is the one place domain errors meet HTTP. Later issues add a
@@ -70,6 +88,7 @@ var errorTable = []struct {
 	{store.ErrDuplicate, kindDuplicate},
 	{store.ErrBadCursor, kindBadCursor},
 	{store.ErrTooLarge, kindFileTooLarge},
+	{accounts.ErrNotFailed, kindPropagationNotFailed},
 }
 
 // statusKinds classifies Fiber's and fasthttp's own errors by their status.
@@ -93,6 +112,8 @@ type problem struct {
 	fields []fieldError
 	count  any   // {{.Count}} of a plural detail (seconds to wait, ...)
 	cause  error // logged for 5xx, never shown
+
+	retryAfter time.Duration // a 429's Retry-After, when the handler did not set it
 }
 
 func (p *problem) Error() string {
@@ -114,6 +135,12 @@ type fieldError struct {
 func classify(err error) *problem {
 	var p *problem
 	if errors.As(err, &p) {
+		return p
+	}
+	if p := authProblem(err); p != nil {
+		return p
+	}
+	if p := accountsProblem(err); p != nil {
 		return p
 	}
 	for _, row := range errorTable {
@@ -192,8 +219,91 @@ func (s *Server) writeProblem(c *fiber.Ctx, p *problem) error {
 		return err
 	}
 	c.Status(p.kind.status)
+	problemHeaders(c, p)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentLanguage, s.langs.name(lang))
 	return c.Send(b)
+}
+
+// problemHeaders adds what some statuses call for: the Bearer challenge of a
+// 401 and of a missing role's 403 (RFC 6750 section 3), and a Retry-After
+// the domain computed.
+func problemHeaders(c *fiber.Ctx, p *problem) {
+	switch {
+	case p.kind.slug == kindInvalidToken.slug:
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
+	case p.kind.status == fiber.StatusUnauthorized:
+		c.Set(fiber.HeaderWWWAuthenticate, "Bearer")
+	case p.kind.slug == kindForbidden.slug:
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="insufficient_scope"`)
+	}
+	if p.retryAfter > 0 && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.FormatInt(int64((p.retryAfter+time.Second-1)/time.Second), 10))
+	}
+}
+
+// authProblem maps the errors of package auth; nil for any other error.
+func authProblem(err error) *problem {
+	var (
+		invalid   *auth.ValidationError
+		conflict  *auth.ConflictError
+		token     *auth.TokenError
+		account   *auth.AccountError
+		throttled *auth.ThrottleError
+		code      *auth.CodeError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		p := &problem{kind: kindValidation, cause: err}
+		for _, f := range invalid.Fields {
+			p.fields = append(p.fields, fieldError{pointer: f.Pointer, message: f.ID, data: f.Data})
+		}
+		return p
+	case errors.As(err, &conflict):
+		return &problem{kind: kindDuplicate, fields: []fieldError{{pointer: conflict.Pointer, message: conflict.ID}}, cause: err}
+	case errors.As(err, &token):
+		p := tokenProblem(token.ID)
+		p.cause = err
+		return p
+	case errors.As(err, &account):
+		k := kindInvalidCredentials
+		switch account.ID {
+		case auth.ErrNotVerified.ID:
+			k = kindNotVerified
+		case auth.ErrDisabled.ID:
+			k = kindAccountDisabled
+		}
+		return &problem{kind: k, cause: err}
+	case errors.As(err, &throttled):
+		return &problem{kind: kindSignInThrottled, count: throttled.Data["Count"], retryAfter: throttled.RetryAfter, cause: err}
+	case errors.As(err, &code) && code.ID == auth.CodeIssueLimited:
+		return &problem{kind: kindCodeLimited, count: code.Data["Count"], retryAfter: code.RetryAfter, cause: err}
+	case errors.As(err, &code):
+		k := kindCodeRejected
+		k.detail = code.ID
+		return &problem{kind: k, count: code.Data["Count"], cause: err,
+			fields: []fieldError{{pointer: "/code", message: code.ID, data: code.Data}}}
+	}
+	return nil
+}
+
+// accountsProblem maps the typed errors of package accounts; nil for any
+// other error (its sentinels are rows of errorTable).
+func accountsProblem(err error) *problem {
+	var (
+		invalid  *accounts.ValidationError
+		conflict *accounts.ConflictError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		p := &problem{kind: kindValidation, cause: err}
+		for _, f := range invalid.Fields {
+			p.fields = append(p.fields, fieldError{pointer: f.Pointer, message: f.ID, data: f.Data})
+		}
+		return p
+	case errors.As(err, &conflict):
+		return &problem{kind: kindDuplicate, fields: []fieldError{{pointer: conflict.Pointer, message: conflict.ID}}, cause: err}
+	}
+	return nil
 }

@@ -27,6 +27,7 @@ type Config struct {
 	RateBurst      int
 	BodyLimit      int
 	OutboxWorkers  int
+	Secret         string // FRONTDOOR_SECRET; never printed
 }
 
 // Production reports whether the unsafe-setting checks apply.
@@ -128,7 +129,14 @@ var settings = []setting{
 	}},
 	{"FRONTDOOR_RATE_BURST", "rate-burst", "60", "requests a client may make at once before the rate applies", intSetting(1, 1e6, func(c *Config, n int) { c.RateBurst = n })},
 	{"FRONTDOOR_BODY_LIMIT", "body-limit", "1048576", "largest request body in bytes", intSetting(1024, 64<<20, func(c *Config, n int) { c.BodyLimit = n })},
-	{"FRONTDOOR_OUTBOX_WORKERS", "outbox-workers", "4", "workers delivering outbox jobs", intSetting(1, 256, func(c *Config, n int) { c.OutboxWorkers = n })},
+	{"FRONTDOOR_SECRET", "secret", "", "at least 32 characters of random text, the same on every replica (required in production; development generates one in the data dir)", func(c *Config, v string) error {
+		if v != "" && len(v) < minSecretLength {
+			return fmt.Errorf("must be at least %d characters, got %d", minSecretLength, len(v))
+		}
+		c.Secret = v
+		return nil
+	}},
+	{"FRONTDOOR_OUTBOX_WORKERS", "outbox-workers", "16", "workers delivering outbox jobs (mostly waiting on other systems, so more than cores)", intSetting(1, 256, func(c *Config, n int) { c.OutboxWorkers = n })},
 }
 
 func intSetting(lo, hi int, set func(*Config, int)) func(*Config, string) error {
@@ -207,6 +215,9 @@ func (c *Config) validate() error {
 	}
 	if c.RateLimit == 0 {
 		return &ConfigError{"FRONTDOOR_RATE_LIMIT", "must not be 0 (off) in production"}
+	}
+	if c.Secret == "" {
+		return &ConfigError{"FRONTDOOR_SECRET", "must be set in production (e.g. openssl rand -base64 48)"}
 	}
 	return nil
 }

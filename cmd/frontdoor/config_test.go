@@ -69,6 +69,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "http://council.example"}, "FRONTDOOR_BASE_URL"},
 		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example", "FRONTDOOR_CORS_ORIGINS": "*"}, "FRONTDOOR_CORS_ORIGINS"},
 		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example", "FRONTDOOR_RATE_LIMIT": "0"}, "FRONTDOOR_RATE_LIMIT"},
+		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example"}, "FRONTDOOR_SECRET"},
+		{nil, map[string]string{"FRONTDOOR_SECRET": "too short"}, "FRONTDOOR_SECRET"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, tc.args, tc.env)
@@ -77,14 +79,14 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 			t.Errorf("%v %v: got %v, want an error naming %s", tc.args, tc.env, err, tc.name)
 		}
 	}
-	if _, err := load(t, nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example"}); err != nil {
+	if _, err := load(t, nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example", "FRONTDOOR_SECRET": strings.Repeat("k", 32)}); err != nil {
 		t.Errorf("a safe production configuration was refused: %v", err)
 	}
 }
 
 func TestInvalidConfigurationExitsTwoWithOneLine(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"serve"}, env(map[string]string{"FRONTDOOR_RATE_LIMIT": "fast"}), &stdout, &stderr)
+	code := run(context.Background(), []string{"serve"}, env(map[string]string{"FRONTDOOR_RATE_LIMIT": "fast"}), strings.NewReader(""), &stdout, &stderr)
 	if code != 2 {
 		t.Fatalf("exit %d, want 2", code)
 	}
@@ -109,7 +111,7 @@ func TestCommandLine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var out bytes.Buffer
-		code := run(context.Background(), tc.args, env(nil), &out, &out)
+		code := run(context.Background(), tc.args, env(nil), strings.NewReader(""), &out, &out)
 		if code != tc.code || !strings.Contains(out.String(), tc.contains) {
 			t.Errorf("%v: exit %d output %q; want exit %d containing %q", tc.args, code, out.String(), tc.code, tc.contains)
 		}

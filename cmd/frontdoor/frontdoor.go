@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"frontdoor/api"
+	"frontdoor/api/accounts"
+	"frontdoor/api/auth"
 	"frontdoor/api/outbox"
 	"frontdoor/api/store"
 	"frontdoor/api/store/mongo"
@@ -36,6 +38,8 @@ type Main struct {
 
 	db          *store.DB
 	outbox      *outbox.Outbox
+	auth        *auth.Service
+	tokens      *auth.Tokens
 	server      *api.Server
 	listener    net.Listener
 	served      chan error
@@ -73,8 +77,19 @@ func (m *Main) open(ctx context.Context, baseURL string) error {
 }
 
 func (m *Main) build(ctx context.Context, baseURL string, bundle *i18n.Bundle, metrics *api.Metrics) error {
-	var err error
+	key, err := secret(m.cfg)
+	if err != nil {
+		return err
+	}
 	m.outbox, err = outbox.New(ctx, m.db, outbox.Options{Workers: m.cfg.OutboxWorkers, Logger: m.logger})
+	if err != nil {
+		return err
+	}
+	deps := api.Deps{Store: m.db, Logger: m.logger, Bundle: bundle, Metrics: metrics, Outbox: m.outbox}
+	if err := m.buildIdentity(ctx, baseURL, key, bundle, &deps); err != nil {
+		return err
+	}
+	deps.Accounts, err = accounts.New(ctx, m.db, m.outbox, accounts.Options{Logger: m.logger, AllowLoopbackHTTP: !m.cfg.Production()})
 	if err != nil {
 		return err
 	}
@@ -87,8 +102,45 @@ func (m *Main) build(ctx context.Context, baseURL string, bundle *i18n.Bundle, m
 		RateBurst:      m.cfg.RateBurst,
 		BodyLimit:      m.cfg.BodyLimit,
 		Version:        version,
-	}, api.Deps{Store: m.db, Logger: m.logger, Bundle: bundle, Metrics: metrics, Outbox: m.outbox})
+	}, deps)
 	return err
+}
+
+// buildIdentity wires sign-in: password hashing, throttling and codes, signing
+// keys and tokens, and the account service that uses them.
+func (m *Main) buildIdentity(ctx context.Context, baseURL string, key []byte, bundle *i18n.Bundle, deps *api.Deps) error {
+	hasher, err := auth.NewHasher(auth.HasherOptions{})
+	if err != nil {
+		return err
+	}
+	guard, err := auth.NewGuard(ctx, m.db, auth.GuardOptions{Secret: deriveKey(key, "sign-in guard")})
+	if err != nil {
+		return err
+	}
+	m.tokens, err = auth.NewTokens(ctx, m.db, auth.TokenOptions{Issuer: baseURL, Audience: baseURL + "/api", Logger: m.logger})
+	if err != nil {
+		return err
+	}
+	var notifier auth.Notifier = noChannel{}
+	if !m.cfg.Production() {
+		deps.DevMessages = auth.NewDevOutbox(0, nil)
+		notifier = deps.DevMessages
+	} else {
+		m.logger.Warn("no notification channel yet: sign-in and verification codes cannot be sent")
+	}
+	m.auth, err = auth.NewService(ctx, m.db, auth.ServiceOptions{
+		Hasher: hasher, Guard: guard, Tokens: m.tokens, Notifier: notifier, Logger: m.logger,
+		Localize: func(lang, id string, data map[string]any) string { return locales.Localize(bundle, lang, id, data) },
+	})
+	deps.Auth, deps.Tokens = m.auth, m.tokens
+	return err
+}
+
+// noChannel is the notifier of a production server with no channel set up.
+type noChannel struct{}
+
+func (noChannel) Send(context.Context, auth.Message) error {
+	return errors.New("no notification channel is configured")
 }
 
 func openEngine(ctx context.Context, cfg Config, logger *slog.Logger) (store.Engine, string, error) {
@@ -112,11 +164,45 @@ func openEngine(ctx context.Context, cfg Config, logger *slog.Logger) (store.Eng
 
 // Migrate prepares the store's schema and indexes and closes it again.
 func (m *Main) Migrate(ctx context.Context) error {
-	if err := m.open(ctx, m.cfg.BaseURL); err != nil {
+	return m.once(ctx, func() error {
+		fmt.Fprintln(m.stdout, "frontdoor: store schema and indexes are up to date")
+		return nil
+	})
+}
+
+// RotateKeys makes a new token signing key; the old one verifies until the
+// tokens it signed have expired.
+func (m *Main) RotateKeys(ctx context.Context) error {
+	return m.once(ctx, func() error {
+		kid, err := m.tokens.RotateKeys(ctx)
+		if err == nil {
+			fmt.Fprintf(m.stdout, "frontdoor: new signing key %s\n", kid)
+		}
+		return err
+	})
+}
+
+// CreateUser makes a staff, supervisor, admin or councillor account.
+func (m *Main) CreateUser(ctx context.Context, in auth.CreateUserInput) error {
+	return m.once(ctx, func() error {
+		u, err := m.auth.CreateUser(ctx, in)
+		if err == nil {
+			fmt.Fprintf(m.stdout, "frontdoor: created %s %s\n", in.Role, u.ID)
+		}
+		return err
+	})
+}
+
+// once opens everything (so the schema is up to date), runs fn, and closes.
+func (m *Main) once(ctx context.Context, fn func() error) error {
+	base := m.cfg.BaseURL
+	if base == "" {
+		base = "http://" + m.cfg.Addr
+	}
+	if err := m.open(ctx, base); err != nil {
 		return err
 	}
-	fmt.Fprintln(m.stdout, "frontdoor: store schema and indexes are up to date")
-	return m.db.Close()
+	return errors.Join(fn(), m.db.Close())
 }
 
 // Run listens, opens everything and starts serving and delivering; it returns
@@ -155,7 +241,8 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
-		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		m.listener.Close() // ends Serve even if it had not started when Shutdown ran
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
 	}

@@ -85,7 +85,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	dir := t.TempDir()
 	for i := range 2 {
 		var out, errs bytes.Buffer
-		code := run(context.Background(), []string{"migrate", "--data-dir", dir}, env(map[string]string{"FRONTDOOR_LOG_LEVEL": "error"}), &out, &errs)
+		code := run(context.Background(), []string{"migrate", "--data-dir", dir}, env(map[string]string{"FRONTDOOR_LOG_LEVEL": "error"}), strings.NewReader(""), &out, &errs)
 		if code != 0 || !strings.Contains(out.String(), "up to date") {
 			t.Fatalf("migrate run %d: exit %d, out %q, err %q", i+1, code, out.String(), errs.String())
 		}

@@ -50,22 +50,22 @@ func TestMeScenarios(t *testing.T) {
 			}},
 		{name: "invalid postcode", method: "PATCH", path: "/api/v1/me", token: ada,
 			body:   `{"addresses": [{"line1": "1 High St", "town": "Plymouth", "postcode": "XX99 9XX9", "valid_from": "2020-01-01"}]}`,
-			status: 422, slug: "validation", pointer: ptr("/addresses/0/postcode")},
+			status: 400, slug: "validation", pointer: ptr("/addresses/0/postcode")},
 		{name: "invalid email", method: "PATCH", path: "/api/v1/me", token: ada,
-			body: `{"contacts": {"emails": [{"address": "not-an-email"}]}}`, status: 422, slug: "validation", pointer: ptr("/contacts/emails/0/address")},
+			body: `{"contacts": {"emails": [{"address": "not-an-email"}]}}`, status: 400, slug: "validation", pointer: ptr("/contacts/emails/0/address")},
 		{name: "invalid phone", method: "PATCH", path: "/api/v1/me", token: ada,
-			body: `{"contacts": {"phones": [{"number": "12345"}]}}`, status: 422, slug: "validation", pointer: ptr("/contacts/phones/0/number")},
+			body: `{"contacts": {"phones": [{"number": "12345"}]}}`, status: 400, slug: "validation", pointer: ptr("/contacts/phones/0/number")},
 		{name: "over-long name", method: "PATCH", path: "/api/v1/me", token: ada,
-			body: `{"name": {"given": "` + long + `"}}`, status: 422, slug: "validation", pointer: ptr("/name/given"),
+			body: `{"name": {"given": "` + long + `"}}`, status: 400, slug: "validation", pointer: ptr("/name/given"),
 			check: func(t *testing.T, r *response) {
 				if !strings.Contains(r.problem.Errors[0].Detail, "100 characters") {
 					t.Errorf("detail %q", r.problem.Errors[0].Detail)
 				}
 			}},
 		{name: "a date that is not one", method: "PATCH", path: "/api/v1/me", token: ada,
-			body: `{"date_of_birth": "1815-02-31"}`, status: 422, slug: "validation", pointer: ptr("/date_of_birth")},
+			body: `{"date_of_birth": "1815-02-31"}`, status: 400, slug: "validation", pointer: ptr("/date_of_birth")},
 		{name: "every problem at once, in Welsh", method: "PATCH", path: "/api/v1/me?lang=cy", token: ada,
-			body: `{"name": {"given": ""}, "language": "fr"}`, status: 422, slug: "validation", pointer: ptr("/language"),
+			body: `{"name": {"given": ""}, "language": "fr"}`, status: 400, slug: "validation", pointer: ptr("/language"),
 			check: func(t *testing.T, r *response) {
 				if len(r.problem.Errors) != 2 || !strings.Contains(r.problem.Errors[0].Detail+r.problem.Errors[1].Detail, "Rhowch o leiaf un rhan o'ch enw") {
 					t.Errorf("errors %+v", r.problem.Errors)

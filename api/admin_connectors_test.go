@@ -44,23 +44,23 @@ func TestConnectorScenarios(t *testing.T) {
 		{name: "the key again", method: "POST", path: "/api/v1/admin/connectors", token: admin, body: conn("council-tax", recv.url()),
 			status: 409, slug: "duplicate", pointer: ptr("/key")},
 		{name: "a key in the wrong form", method: "POST", path: "/api/v1/admin/connectors", token: admin, body: conn("Council Tax", recv.url()),
-			status: 422, slug: "validation", pointer: ptr("/key")},
+			status: 400, slug: "validation", pointer: ptr("/key")},
 		{name: "plain http to another host", method: "POST", path: "/api/v1/admin/connectors", token: admin, body: conn("waste", "http://waste.example.gov.uk/hook"),
-			status: 422, slug: "validation", pointer: ptr("/url"), check: func(t *testing.T, r *response) {
+			status: 400, slug: "validation", pointer: ptr("/url"), check: func(t *testing.T, r *response) {
 				if !strings.Contains(r.problem.Errors[0].Detail, "https://") {
 					t.Errorf("detail %q", r.problem.Errors[0].Detail)
 				}
 			}},
 		{name: "a private address", method: "POST", path: "/api/v1/admin/connectors", token: admin, body: conn("waste", "https://10.0.0.8/hook"),
-			status: 422, slug: "validation", pointer: ptr("/url")},
+			status: 400, slug: "validation", pointer: ptr("/url")},
 		{name: "credentials in the URL", method: "POST", path: "/api/v1/admin/connectors", token: admin, body: conn("waste", "https://u:p@waste.example/hook"),
-			status: 422, slug: "validation", pointer: ptr("/url")},
+			status: 400, slug: "validation", pointer: ptr("/url")},
 		{name: "an over-long name", method: "POST", path: "/api/v1/admin/connectors", token: admin,
 			body:   `{"key": "waste", "names": {"en": "` + strings.Repeat("W", 101) + `"}, "url": "https://waste.example/h", "fields": ["address"]}`,
-			status: 422, slug: "validation", pointer: ptr("/names/en")},
+			status: 400, slug: "validation", pointer: ptr("/names/en")},
 		{name: "a field nobody knows", method: "POST", path: "/api/v1/admin/connectors", token: admin,
 			body:   `{"key": "waste", "names": {"en": "Waste"}, "url": "https://waste.example/h", "fields": ["shoe_size"]}`,
-			status: 422, slug: "validation", pointer: ptr("/fields/0")},
+			status: 400, slug: "validation", pointer: ptr("/fields/0")},
 		{name: "a secret cannot be chosen", method: "POST", path: "/api/v1/admin/connectors", token: admin,
 			body:   `{"key": "waste", "names": {"en": "Waste"}, "url": "https://waste.example/h", "fields": ["address"], "secret": "hunter2"}`,
 			status: 400, slug: "invalid-body", pointer: ptr("/secret")},
@@ -81,7 +81,7 @@ func TestConnectorScenarios(t *testing.T) {
 				}
 			}},
 		{name: "a pattern that is not one", method: "PATCH", path: "/api/v1/admin/connectors/council-tax", token: admin,
-			body: `{"reference_pattern": "(("}`, status: 422, slug: "validation", pointer: ptr("/reference_pattern")},
+			body: `{"reference_pattern": "(("}`, status: 400, slug: "validation", pointer: ptr("/reference_pattern")},
 		{name: "the key cannot change", method: "PATCH", path: "/api/v1/admin/connectors/council-tax", token: admin,
 			body: `{"key": "tax"}`, status: 400, slug: "invalid-body", pointer: ptr("/key")},
 		{name: "patch nobody", method: "PATCH", path: "/api/v1/admin/connectors/no-such", token: admin, body: `{"disabled": true}`, status: 404, slug: "not-found"},

@@ -34,7 +34,7 @@ func TestSignInFlow(t *testing.T) {
 
 	code := e.lastCode(t, email)
 	r = e.call(t, "POST", "/api/v1/auth/verify", nil, `{"email": "`+email+`", "code": "`+otherCode(code)+`"}`)
-	if p := mustProblem(t, r, 422, "code-rejected"); len(p.Errors) != 1 || p.Errors[0].Pointer != "/code" || !strings.Contains(p.Errors[0].Detail, "4 tries left") {
+	if p := mustProblem(t, r, 400, "code-rejected"); len(p.Errors) != 1 || p.Errors[0].Pointer != "/code" || !strings.Contains(p.Errors[0].Detail, "4 tries left") {
 		t.Errorf("wrong code: %s", r)
 	}
 	if r = e.call(t, "POST", "/api/v1/auth/verify", nil, `{"email": "`+email+`", "code": "`+code+`"}`); r.status != 200 || r.String() != `{"status":"verified"}` {
@@ -136,7 +136,7 @@ func TestPhoneOnly(t *testing.T) {
 	s := mustSession(t, e.call(t, "POST", "/api/v1/auth/codes/verify", nil, `{"phone": "07700 900123", "code": "`+code+`"}`))
 	whoami(t, e, s.access)
 	r := e.call(t, "POST", "/api/v1/auth/codes/verify", nil, `{"phone": "07700 900123", "code": "`+code+`"}`)
-	if p := mustProblem(t, r, 422, "code-rejected"); !strings.Contains(p.Detail, "expired") {
+	if p := mustProblem(t, r, 400, "code-rejected"); !strings.Contains(p.Detail, "expired") {
 		t.Errorf("a used code: %s", r)
 	}
 }
@@ -151,11 +151,11 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 	mustProblem(t, r, 401, "unauthorized")
 	checkChallenge(t, r, "Bearer")
 	r = e.call(t, "POST", "/api/v1/auth/password", bearer(a.access), `{"current_password": "not it at all", "new_password": "`+next+`"}`)
-	if p := mustProblem(t, r, 422, "validation"); len(p.Errors) != 1 || p.Errors[0].Pointer != "/current_password" {
+	if p := mustProblem(t, r, 400, "validation"); len(p.Errors) != 1 || p.Errors[0].Pointer != "/current_password" {
 		t.Errorf("wrong current password: %s", r)
 	}
 	r = e.call(t, "POST", "/api/v1/auth/password", bearer(a.access), `{"current_password": "`+old+`", "new_password": "password"}`)
-	if p := mustProblem(t, r, 422, "validation"); p.Errors[0].Pointer != "/new_password" || !strings.Contains(p.Errors[0].Detail, "too common") {
+	if p := mustProblem(t, r, 400, "validation"); p.Errors[0].Pointer != "/new_password" || !strings.Contains(p.Errors[0].Detail, "too common") {
 		t.Errorf("common password: %s", r)
 	}
 
@@ -281,7 +281,7 @@ func TestLocalizedAuthProblems(t *testing.T) {
 		t.Errorf("signed-in Welsh speaker got %q in %s", p.Title, r.header.Get("Content-Language"))
 	}
 	r = e.call(t, "POST", "/api/v1/auth/password", h, `{"current_password": "nope nope nope", "new_password": "fresh passphrase"}`)
-	if p := mustProblem(t, r, 422, "validation"); p.Errors[0].Detail != "Nid yw eich cyfrinair presennol yn gywir." {
+	if p := mustProblem(t, r, 400, "validation"); p.Errors[0].Detail != "Nid yw eich cyfrinair presennol yn gywir." {
 		t.Errorf("Welsh field message %q", p.Errors[0].Detail)
 	}
 }

@@ -121,13 +121,13 @@ func TestStaffAdministration(t *testing.T) {
 		{name: "create: email in use", method: "POST", path: "/api/v1/admin/users", headers: as,
 			body: `{"email": "desk@example.com", "role": "supervisor", "password": "another passphrase"}`, status: 409, slug: "duplicate", pointer: ptr("/email"), detail: "already in use"},
 		{name: "create: staff without a team", method: "POST", path: "/api/v1/admin/users", headers: as,
-			body: `{"email": "x@example.com", "role": "staff", "password": "another passphrase"}`, status: 422, slug: "validation", pointer: ptr("/teams"), detail: "at least one team"},
+			body: `{"email": "x@example.com", "role": "staff", "password": "another passphrase"}`, status: 400, slug: "validation", pointer: ptr("/teams"), detail: "at least one team"},
 		{name: "create: residents register themselves", method: "POST", path: "/api/v1/admin/users", headers: as,
-			body: `{"email": "x@example.com", "role": "resident", "password": "another passphrase"}`, status: 422, slug: "validation", pointer: ptr("/role")},
+			body: `{"email": "x@example.com", "role": "resident", "password": "another passphrase"}`, status: 400, slug: "validation", pointer: ptr("/role")},
 		{name: "create: unknown role", method: "POST", path: "/api/v1/admin/users", headers: as,
-			body: `{"email": "x@example.com", "role": "overlord", "password": "another passphrase"}`, status: 422, slug: "validation", pointer: ptr("/role"), detail: "“overlord” is not a role"},
+			body: `{"email": "x@example.com", "role": "overlord", "password": "another passphrase"}`, status: 400, slug: "validation", pointer: ptr("/role"), detail: "“overlord” is not a role"},
 		{name: "create: bad team", method: "POST", path: "/api/v1/admin/users", headers: as,
-			body: `{"email": "x@example.com", "role": "councillor", "teams": ["no spaces"], "password": "another passphrase"}`, status: 422, slug: "validation", pointer: ptr("/teams/0")},
+			body: `{"email": "x@example.com", "role": "councillor", "teams": ["no spaces"], "password": "another passphrase"}`, status: 400, slug: "validation", pointer: ptr("/teams/0")},
 		{name: "create: teams not a list", method: "POST", path: "/api/v1/admin/users", headers: as,
 			body: `{"email": "x@example.com", "role": "staff", "teams": "waste", "password": "another passphrase"}`, status: 400, slug: "invalid-body", pointer: ptr("/teams")},
 		{name: "create: operator injection", method: "POST", path: "/api/v1/admin/users", headers: as,
@@ -138,10 +138,10 @@ func TestStaffAdministration(t *testing.T) {
 		{name: "update: unknown user", method: "PATCH", path: "/api/v1/admin/users/nobody", headers: as, body: `{"disabled": true}`, status: 404, slug: "not-found"},
 		{name: "update: unknown field", method: "PATCH", path: "/api/v1/admin/users/" + created.ID, headers: as, body: `{"admin": true}`, status: 400, slug: "invalid-body", pointer: ptr("/admin")},
 		{name: "update: disabled must be a boolean", method: "PATCH", path: "/api/v1/admin/users/" + created.ID, headers: as, body: `{"disabled": "yes"}`, status: 400, slug: "invalid-body", pointer: ptr("/disabled")},
-		{name: "update: no roles at all", method: "PATCH", path: "/api/v1/admin/users/" + created.ID, headers: as, body: `{"roles": []}`, status: 422, slug: "validation", pointer: ptr("/roles")},
-		{name: "update: a role twice", method: "PATCH", path: "/api/v1/admin/users/" + created.ID, headers: as, body: `{"roles": ["staff", "staff"]}`, status: 422, slug: "validation", pointer: ptr("/roles/1")},
-		{name: "update: admins cannot demote themselves", method: "PATCH", path: "/api/v1/admin/users/" + adminID, headers: as, body: `{"roles": ["staff"], "teams": ["x"]}`, status: 422, slug: "validation", pointer: ptr("/roles")},
-		{name: "update: nor disable themselves", method: "PATCH", path: "/api/v1/admin/users/" + adminID, headers: as, body: `{"disabled": true}`, status: 422, slug: "validation", pointer: ptr("/disabled")},
+		{name: "update: no roles at all", method: "PATCH", path: "/api/v1/admin/users/" + created.ID, headers: as, body: `{"roles": []}`, status: 400, slug: "validation", pointer: ptr("/roles")},
+		{name: "update: a role twice", method: "PATCH", path: "/api/v1/admin/users/" + created.ID, headers: as, body: `{"roles": ["staff", "staff"]}`, status: 400, slug: "validation", pointer: ptr("/roles/1")},
+		{name: "update: admins cannot demote themselves", method: "PATCH", path: "/api/v1/admin/users/" + adminID, headers: as, body: `{"roles": ["staff"], "teams": ["x"]}`, status: 400, slug: "validation", pointer: ptr("/roles")},
+		{name: "update: nor disable themselves", method: "PATCH", path: "/api/v1/admin/users/" + adminID, headers: as, body: `{"disabled": true}`, status: 400, slug: "validation", pointer: ptr("/disabled")},
 		{name: "update: staff", method: "PATCH", path: "/api/v1/admin/users/" + created.ID, headers: bearer(stf.access), body: `{"disabled": true}`, status: 403, slug: "forbidden"},
 	}
 	runScenarios(t, e.url, scenarios)
@@ -204,30 +204,30 @@ func TestAuthBadInput(t *testing.T) {
 		add("a list for the phone", with(`"phone": ["07700900123"]`), 400, "invalid-body", "/phone")
 		add("unknown field", with(`"email": "a@example.com", "role": "admin"`), 400, "invalid-body", "/role")
 		add("broken JSON", `{"email": `, 400, "malformed-json", "/email")
-		add("neither email nor phone", with(""), 422, "validation", "")
-		add("both email and phone", with(`"email": "a@example.com", "phone": "07700900123"`), 422, "validation", "")
-		add("over-long email", with(`"email": "`+long+`@example.com"`), 422, "validation", "/email")
-		add("not an email", with(`"email": "not an address"`), 422, "validation", "/email")
-		add("a landline cannot take codes", with(`"phone": "029 2087 1234"`), 422, "validation", "/phone")
+		add("neither email nor phone", with(""), 400, "validation", "")
+		add("both email and phone", with(`"email": "a@example.com", "phone": "07700900123"`), 400, "validation", "")
+		add("over-long email", with(`"email": "`+long+`@example.com"`), 400, "validation", "/email")
+		add("not an email", with(`"email": "not an address"`), 400, "validation", "/email")
+		add("a landline cannot take codes", with(`"phone": "029 2087 1234"`), 400, "validation", "/phone")
 	}
 	js := map[string]string{"Content-Type": jsonCT}
 	more := []scenario{
 		{name: "register: over-long name", method: "POST", path: "/api/v1/auth/register", headers: js,
-			body: `{"email": "b@example.com", "name": "` + strings.Repeat("n", 101) + `"}`, status: 422, slug: "validation", pointer: ptr("/name"), detail: "at most 100 characters"},
+			body: `{"email": "b@example.com", "name": "` + strings.Repeat("n", 101) + `"}`, status: 400, slug: "validation", pointer: ptr("/name"), detail: "at most 100 characters"},
 		{name: "register: short password", method: "POST", path: "/api/v1/auth/register", headers: js,
-			body: `{"email": "b@example.com", "name": "B", "password": "short"}`, status: 422, slug: "validation", pointer: ptr("/password"), detail: "at least 8 characters"},
+			body: `{"email": "b@example.com", "name": "B", "password": "short"}`, status: 400, slug: "validation", pointer: ptr("/password"), detail: "at least 8 characters"},
 		{name: "register: control characters in the name", method: "POST", path: "/api/v1/auth/register", headers: js,
-			body: `{"email": "b@example.com", "name": "B\u202eob"}`, status: 422, slug: "validation", pointer: ptr("/name")},
+			body: `{"email": "b@example.com", "name": "B\u202eob"}`, status: 400, slug: "validation", pointer: ptr("/name")},
 		{name: "register: unknown language", method: "POST", path: "/api/v1/auth/register", headers: js,
-			body: `{"email": "b@example.com", "name": "B", "language": "fr"}`, status: 422, slug: "validation", pointer: ptr("/language")},
+			body: `{"email": "b@example.com", "name": "B", "language": "fr"}`, status: 400, slug: "validation", pointer: ptr("/language")},
 		{name: "login: over-long password", method: "POST", path: "/api/v1/auth/login", headers: js,
-			body: `{"email": "b@example.com", "password": "` + long + `"}`, status: 422, slug: "validation", pointer: ptr("/password")},
+			body: `{"email": "b@example.com", "password": "` + long + `"}`, status: 400, slug: "validation", pointer: ptr("/password")},
 		{name: "login: unknown client", method: "POST", path: "/api/v1/auth/login", headers: js,
-			body: `{"email": "b@example.com", "password": "pass word 1", "client": "desktop"}`, status: 422, slug: "validation", pointer: ptr("/client")},
+			body: `{"email": "b@example.com", "password": "pass word 1", "client": "desktop"}`, status: 400, slug: "validation", pointer: ptr("/client")},
 		{name: "login: text/plain", method: "POST", path: "/api/v1/auth/login", headers: map[string]string{"Content-Type": "text/plain"},
 			body: `{"email": "b@example.com", "password": "pass word 1"}`, status: 415, slug: "unsupported-media-type"},
 		{name: "verify: code of letters", method: "POST", path: "/api/v1/auth/verify", headers: js,
-			body: `{"email": "b@example.com", "code": "abcdef"}`, status: 422, slug: "code-rejected", pointer: ptr("/code"), detail: "6-digit"},
+			body: `{"email": "b@example.com", "code": "abcdef"}`, status: 400, slug: "code-rejected", pointer: ptr("/code"), detail: "6-digit"},
 		{name: "verify: code as a number", method: "POST", path: "/api/v1/auth/verify", headers: js,
 			body: `{"email": "b@example.com", "code": 123456}`, status: 400, slug: "invalid-body", pointer: ptr("/code")},
 		{name: "refresh: token as a number", method: "POST", path: "/api/v1/auth/refresh", headers: js,
@@ -241,7 +241,7 @@ func TestAuthBadInput(t *testing.T) {
 			body:    `{"new_password": {"$gt": ""}}`, status: 400, slug: "invalid-body", pointer: ptr("/new_password")},
 		{name: "password: over-long new password", method: "POST", path: "/api/v1/auth/password",
 			headers: map[string]string{"Content-Type": jsonCT, "Authorization": "Bearer " + s.access},
-			body:    `{"current_password": "resident passphrase", "new_password": "` + strings.Repeat("p", 129) + `"}`, status: 422, slug: "validation", pointer: ptr("/new_password"), detail: "at most 128"},
+			body:    `{"current_password": "resident passphrase", "new_password": "` + strings.Repeat("p", 129) + `"}`, status: 400, slug: "validation", pointer: ptr("/new_password"), detail: "at most 128"},
 	}
 	runScenarios(t, e.url, append(scenarios, more...))
 	if strings.Contains(e.logs.String(), `"level":"ERROR"`) {

@@ -51,7 +51,7 @@ var (
 	kindTooLarge            = problemKind{413, "too-large", "ProblemTooLargeTitle", "ProblemTooLargeDetail"}
 	kindFileTooLarge        = problemKind{413, "file-too-large", "ProblemFileTooLargeTitle", "ProblemFileTooLargeDetail"}
 	kindUnsupportedMedia    = problemKind{415, "unsupported-media-type", "ProblemUnsupportedMediaTypeTitle", "ProblemUnsupportedMediaTypeDetail"}
-	kindValidation          = problemKind{422, "validation", "ProblemValidationTitle", "ProblemValidationDetail"}
+	kindValidation          = problemKind{400, "validation", "ProblemValidationTitle", "ProblemValidationDetail"}
 	kindIdempotencyKeyReuse = problemKind{422, "idempotency-key-reused", "ProblemIdempotencyKeyReusedTitle", "ProblemIdempotencyKeyReusedDetail"}
 	kindRateLimited         = problemKind{429, "rate-limited", "ProblemRateLimitedTitle", "ProblemRateLimitedDetail"}
 	kindHeadersTooLarge     = problemKind{431, "headers-too-large", "ProblemHeadersTooLargeTitle", "ProblemHeadersTooLargeDetail"}
@@ -67,7 +67,7 @@ var (
 	kindForbidden          = problemKind{403, "forbidden", "ProblemForbiddenTitle", "ProblemForbiddenDetail"}
 	kindNotVerified        = problemKind{403, "contact-not-verified", "ProblemContactNotVerifiedTitle", "ContactNotVerified"}
 	kindAccountDisabled    = problemKind{403, "account-disabled", "ProblemAccountDisabledTitle", "AccountDisabled"}
-	kindCodeRejected       = problemKind{422, "code-rejected", "ProblemCodeRejectedTitle", auth.CodeWrong}
+	kindCodeRejected       = problemKind{400, "code-rejected", "ProblemCodeRejectedTitle", auth.CodeWrong}
 	kindSignInThrottled    = problemKind{429, "sign-in-throttled", "ProblemSignInThrottledTitle", auth.ThrottleSignIn}
 	kindCodeLimited        = problemKind{429, "code-limit", "ProblemCodeLimitTitle", auth.CodeIssueLimited}
 

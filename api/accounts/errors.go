@@ -35,7 +35,7 @@ type FieldError struct {
 	Data    map[string]any `json:"data,omitempty"`
 }
 
-// ValidationError lists everything wrong with an input at once (422).
+// ValidationError lists everything wrong with an input at once (a 400 problem).
 type ValidationError struct {
 	Fields []FieldError
 }

@@ -181,40 +181,16 @@ func (c *ContactValues) check(ck *checker) {
 	if c.Email == "" && c.Phone == "" {
 		ck.add("/values/contact", MsgNothingToChange)
 	}
-	if c.Email != "" {
-		if e, ok := NormalizeEmail(c.Email); ok {
-			c.Email = e
-		} else {
-			ck.add("/values/contact/email", MsgEmailInvalid)
-		}
-	}
-	if c.Phone != "" {
-		if n, ok := NormalizePhone(c.Phone); ok {
-			c.Phone = n
-		} else {
-			ck.add("/values/contact/phone", MsgPhoneInvalid)
-		}
-	}
+	ck.email("/values/contact/email", &c.Email)
+	ck.phone("/values/contact/phone", &c.Phone)
 }
 
 func (r *Reporter) check(ck *checker) {
 	const p = "/values/deceased/reported_by"
 	ck.text(p+"/name", &r.Name, maxName, true)
 	ck.text(p+"/relationship", &r.Relationship, maxRelation, true)
-	if r.Email != "" {
-		if e, ok := NormalizeEmail(r.Email); ok {
-			r.Email = e
-		} else {
-			ck.add(p+"/email", MsgEmailInvalid)
-		}
-	}
-	if r.Phone != "" {
-		if n, ok := NormalizePhone(r.Phone); ok {
-			r.Phone = n
-		} else {
-			ck.add(p+"/phone", MsgPhoneInvalid)
-		}
-	}
+	ck.email(p+"/email", &r.Email)
+	ck.phone(p+"/phone", &r.Phone)
 }
 
 // apply makes a validated change to the customer record: a move ends the

@@ -157,6 +157,30 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
+// email normalizes an optional email address in place, or says why it cannot.
+func (ck *checker) email(p string, v *string) {
+	if *v == "" {
+		return
+	}
+	if e, ok := NormalizeEmail(*v); ok {
+		*v = e
+	} else {
+		ck.add(p, MsgEmailInvalid)
+	}
+}
+
+// phone normalizes an optional phone number in place, or says why it cannot.
+func (ck *checker) phone(p string, v *string) {
+	if *v == "" {
+		return
+	}
+	if n, ok := NormalizePhone(*v); ok {
+		*v = n
+	} else {
+		ck.add(p, MsgPhoneInvalid)
+	}
+}
+
 // NormalizePhone and NormalizeEmail are auth's, so that the customer record
 // and the sign-in account always write a person's contacts the same way.
 func NormalizePhone(s string) (string, bool) { return auth.NormalizePhone(s) }

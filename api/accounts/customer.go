@@ -296,20 +296,8 @@ func checkList(ck *checker, p string, vs, allowed []string, max int) {
 func (r *Representative) check(ck *checker, p string, now time.Time) {
 	ck.text(p+"/name", &r.Name, maxName, true)
 	ck.text(p+"/relationship", &r.Relationship, maxRelation, false)
-	if r.Email != "" {
-		if e, ok := NormalizeEmail(r.Email); ok {
-			r.Email = e
-		} else {
-			ck.add(p+"/email", MsgEmailInvalid)
-		}
-	}
-	if r.Phone != "" {
-		if n, ok := NormalizePhone(r.Phone); ok {
-			r.Phone = n
-		} else {
-			ck.add(p+"/phone", MsgPhoneInvalid)
-		}
-	}
+	ck.email(p+"/email", &r.Email)
+	ck.phone(p+"/phone", &r.Phone)
 	if len(r.Scopes) == 0 {
 		ck.add(p+"/scopes", MsgRequired)
 	}

@@ -54,7 +54,7 @@ var settings = []setting{
 		c.Addr = v
 		return nil
 	}},
-	{"FRONTDOOR_DATA_DIR", "data-dir", "./data", "folder for the SQLite file, blobs and generated keys", func(c *Config, v string) error {
+	{"FRONTDOOR_DATA_DIR", "data-dir", "./data", "folder for the SQLite file, blobs and the development secret", func(c *Config, v string) error {
 		if v == "" {
 			return fmt.Errorf("must not be empty")
 		}

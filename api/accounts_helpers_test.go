@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,13 +18,11 @@ import (
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"frontdoor/api/accounts"
 	"frontdoor/api/auth"
 	"frontdoor/api/outbox"
 	"frontdoor/api/store"
-	"frontdoor/api/store/sqlite"
 	"frontdoor/locales"
 )
 
@@ -52,18 +49,8 @@ func newAcctEnv(tb testing.TB) *acctEnv { return newAcctEnvWith(tb, acctOutbox) 
 func newAcctEnvWith(tb testing.TB, obOpts outbox.Options) *acctEnv {
 	tb.Helper()
 	ctx := context.Background()
-	dir := tb.TempDir()
-	eng, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(dir, "f.db"), BlobDir: filepath.Join(dir, "blobs")})
-	if err != nil {
-		tb.Fatalf("open sqlite: %v", err)
-	}
-	metrics := NewMetrics(prometheus.NewRegistry())
-	db := store.New(eng, store.WithObserver(metrics.ObserveStore))
-	tb.Cleanup(func() { db.Close() })
-	bundle, err := locales.Bundle()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db, metrics, bundle := newTestParts(tb)
+	var err error
 	e := &acctEnv{testEnv: &testEnv{db: db, logs: &syncBuffer{}}, dev: auth.NewDevOutbox(0, nil)}
 	if e.ob, err = outbox.New(ctx, db, obOpts); err != nil {
 		tb.Fatal(err)

@@ -7,17 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"sync/atomic"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"frontdoor/api/auth"
 	"frontdoor/api/store"
-	"frontdoor/api/store/sqlite"
 	"frontdoor/locales"
 )
 
@@ -49,18 +46,8 @@ const (
 func newIdentityEnv(tb testing.TB, opts identityOptions) *identityEnv {
 	tb.Helper()
 	ctx := context.Background()
-	dir := tb.TempDir()
-	eng, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(dir, "f.db"), BlobDir: filepath.Join(dir, "blobs")})
-	if err != nil {
-		tb.Fatalf("open sqlite: %v", err)
-	}
-	metrics := NewMetrics(prometheus.NewRegistry())
-	db := store.New(eng, store.WithObserver(metrics.ObserveStore))
-	tb.Cleanup(func() { db.Close() })
-	bundle, err := locales.Bundle()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db, metrics, bundle := newTestParts(tb)
+	var err error
 	env := &identityEnv{testEnv: &testEnv{db: db, logs: &syncBuffer{}}, handled: new(atomic.Int64)}
 	logger := slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if opts.quiet {

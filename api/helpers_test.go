@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"frontdoor/api/store"
@@ -45,18 +46,8 @@ func newTestEnv(tb testing.TB, cfg Config) *testEnv {
 func newTestEnvWith(tb testing.TB, cfg Config, opts envOptions) *testEnv {
 	tb.Helper()
 	ctx := context.Background()
-	dir := tb.TempDir()
-	eng, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(dir, "f.db"), BlobDir: filepath.Join(dir, "blobs")})
-	if err != nil {
-		tb.Fatalf("open sqlite: %v", err)
-	}
-	metrics := NewMetrics(prometheus.NewRegistry())
-	db := store.New(eng, store.WithObserver(metrics.ObserveStore))
-	tb.Cleanup(func() { db.Close() })
-	bundle, err := locales.Bundle()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db, metrics, bundle := newTestParts(tb)
+	var err error
 	env := &testEnv{db: db, logs: &syncBuffer{}}
 	logger := opts.logger
 	if logger == nil {
@@ -74,6 +65,25 @@ func newTestEnvWith(tb testing.TB, cfg Config, opts envOptions) *testEnv {
 }
 
 // start serves the production app on a loopback port until the test ends.
+// newTestParts opens a fresh SQLite store (closed at cleanup), metrics that
+// observe it, and the message bundle: what every test server is built on.
+func newTestParts(tb testing.TB) (*store.DB, *Metrics, *i18n.Bundle) {
+	tb.Helper()
+	dir := tb.TempDir()
+	eng, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(dir, "f.db"), BlobDir: filepath.Join(dir, "blobs")})
+	if err != nil {
+		tb.Fatalf("open sqlite: %v", err)
+	}
+	metrics := NewMetrics(prometheus.NewRegistry())
+	db := store.New(eng, store.WithObserver(metrics.ObserveStore))
+	tb.Cleanup(func() { db.Close() })
+	bundle, err := locales.Bundle()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return db, metrics, bundle
+}
+
 func (e *testEnv) start(tb testing.TB) string {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

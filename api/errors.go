@@ -137,10 +137,10 @@ func classify(err error) *problem {
 	if errors.As(err, &p) {
 		return p
 	}
-	if p := authProblem(err); p != nil {
+	if p := fieldsProblem(err); p != nil {
 		return p
 	}
-	if p := accountsProblem(err); p != nil {
+	if p := authProblem(err); p != nil {
 		return p
 	}
 	for _, row := range errorTable {
@@ -246,22 +246,12 @@ func problemHeaders(c *fiber.Ctx, p *problem) {
 // authProblem maps the errors of package auth; nil for any other error.
 func authProblem(err error) *problem {
 	var (
-		invalid   *auth.ValidationError
-		conflict  *auth.ConflictError
 		token     *auth.TokenError
 		account   *auth.AccountError
 		throttled *auth.ThrottleError
 		code      *auth.CodeError
 	)
 	switch {
-	case errors.As(err, &invalid):
-		p := &problem{kind: kindValidation, cause: err}
-		for _, f := range invalid.Fields {
-			p.fields = append(p.fields, fieldError{pointer: f.Pointer, message: f.ID, data: f.Data})
-		}
-		return p
-	case errors.As(err, &conflict):
-		return &problem{kind: kindDuplicate, fields: []fieldError{{pointer: conflict.Pointer, message: conflict.ID}}, cause: err}
 	case errors.As(err, &token):
 		p := tokenProblem(token.ID)
 		p.cause = err
@@ -288,22 +278,29 @@ func authProblem(err error) *problem {
 	return nil
 }
 
-// accountsProblem maps the typed errors of package accounts; nil for any
-// other error (its sentinels are rows of errorTable).
-func accountsProblem(err error) *problem {
+// fieldsProblem maps every domain's validation errors (each field with a
+// JSON Pointer and a message id) and clashes on one field; nil otherwise.
+func fieldsProblem(err error) *problem {
 	var (
-		invalid  *accounts.ValidationError
-		conflict *accounts.ConflictError
+		invalid interface {
+			error
+			EachField(func(pointer, id string, data map[string]any))
+		}
+		conflict interface {
+			error
+			Field() (pointer, id string)
+		}
 	)
 	switch {
 	case errors.As(err, &invalid):
 		p := &problem{kind: kindValidation, cause: err}
-		for _, f := range invalid.Fields {
-			p.fields = append(p.fields, fieldError{pointer: f.Pointer, message: f.ID, data: f.Data})
-		}
+		invalid.EachField(func(pointer, id string, data map[string]any) {
+			p.fields = append(p.fields, fieldError{pointer: pointer, message: id, data: data})
+		})
 		return p
 	case errors.As(err, &conflict):
-		return &problem{kind: kindDuplicate, fields: []fieldError{{pointer: conflict.Pointer, message: conflict.ID}}, cause: err}
+		pointer, id := conflict.Field()
+		return &problem{kind: kindDuplicate, fields: []fieldError{{pointer: pointer, message: id}}, cause: err}
 	}
 	return nil
 }

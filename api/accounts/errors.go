@@ -49,6 +49,14 @@ func (e *ValidationError) Error() string {
 	return "accounts: invalid: " + strings.Join(parts, "; ")
 }
 
+// EachField gives the HTTP layer every field error, without it importing
+// this package's types.
+func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
+	for _, f := range e.Fields {
+		fn(f.Pointer, f.ID, f.Data)
+	}
+}
+
 // ConflictError says a value is already held elsewhere: a verified email
 // or phone on another customer record, a service already linked (409).
 type ConflictError struct {
@@ -60,6 +68,9 @@ func (e *ConflictError) Error() string { return "accounts: conflict: " + e.Point
 
 // Is lets the HTTP layer's store.ErrDuplicate row cover it.
 func (e *ConflictError) Is(target error) bool { return target == store.ErrDuplicate }
+
+// Field says which field holds the clashing value, and the message id.
+func (e *ConflictError) Field() (pointer, id string) { return e.Pointer, e.ID }
 
 // Message ids. The first three exist in locales already; the rest are
 // new and listed, with their English text, in the change's report.

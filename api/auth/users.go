@@ -180,6 +180,14 @@ func (e *ValidationError) Error() string {
 	return "auth: invalid: " + strings.Join(parts, "; ")
 }
 
+// EachField gives the HTTP layer every field error, without it importing
+// this package's types.
+func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
+	for _, f := range e.Fields {
+		fn(f.Pointer, f.ID, f.Data)
+	}
+}
+
 // ConflictError says a value already belongs to another user (admin
 // operations only: residents are never told).
 type ConflictError struct {
@@ -191,6 +199,9 @@ func (e *ConflictError) Error() string { return "auth: conflict: " + e.Pointer +
 
 // Is lets the HTTP layer's store.ErrDuplicate row cover it.
 func (e *ConflictError) Is(target error) bool { return target == store.ErrDuplicate }
+
+// Field says which field holds the clashing value, and the message id.
+func (e *ConflictError) Field() (pointer, id string) { return e.Pointer, e.ID }
 
 // userChecker collects field errors so one answer lists every problem.
 type userChecker struct{ fields []FieldError }

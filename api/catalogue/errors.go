@@ -1,0 +1,115 @@
+package catalogue
+
+import (
+	"strings"
+
+	"frontdoor/api/store"
+)
+
+// ErrNotFound and ErrConflict are the store's own sentinels, so the HTTP
+// layer's one error table already maps them (404, 409).
+var (
+	ErrNotFound = store.ErrNotFound
+	ErrConflict = store.ErrConflict
+)
+
+// FieldError is one thing wrong with one value: where (an RFC 6901 JSON
+// Pointer into the input, "" for the whole of it), what (a go-i18n message
+// id) and the message's template data ({{.Count}} and the like).
+type FieldError struct {
+	Pointer string         `json:"pointer"`
+	ID      string         `json:"id"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+// ValidationError lists everything wrong with an input at once (a 400 problem).
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error names pointers and ids only: values may be personal data.
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Pointer + " " + f.ID
+	}
+	return "catalogue: invalid: " + strings.Join(parts, "; ")
+}
+
+// EachField gives the HTTP layer every field error, without it importing
+// this package's types.
+func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
+	for _, f := range e.Fields {
+		fn(f.Pointer, f.ID, f.Data)
+	}
+}
+
+// ConflictError says a value is already held elsewhere: a team key (409).
+type ConflictError struct {
+	Pointer string
+	ID      string
+}
+
+func (e *ConflictError) Error() string { return "catalogue: conflict: " + e.Pointer + " " + e.ID }
+
+// Is lets the HTTP layer's store.ErrDuplicate row cover it.
+func (e *ConflictError) Is(target error) bool { return target == store.ErrDuplicate }
+
+// Field says which field holds the clashing value, and the message id.
+func (e *ConflictError) Field() (pointer, id string) { return e.Pointer, e.ID }
+
+// Message ids. The first group exists in locales already (en.toml,
+// auth.en.toml, accounts.en.toml); the second is catalogue.<lang>.toml's.
+const (
+	MsgRequired        = "FieldRequired"         // This field is required.
+	MsgTooLong         = "FieldTooLong"          // Use at most {{.Count}} characters.
+	MsgInvalidValue    = "FieldInvalidValue"     // This value is not in the expected format.
+	MsgOutOfRange      = "FieldOutOfRange"       // This number is out of range.
+	MsgFieldUnknown    = "FieldUnknown"          // This field is not recognised.
+	MsgTextInvalid     = "TextInvalidCharacters" // control or invisible characters
+	MsgTooMany         = "TooManyItems"          // at most {{.Count}} entries
+	MsgNotAllowed      = "ValueNotAllowed"       // This value is not allowed here.
+	MsgDuplicate       = "DuplicateValue"        // in the list more than once
+	MsgPostcodeInvalid = "PostcodeInvalid"
+	MsgDateInvalid     = "DateInvalid"
+	MsgDateOutOfRange  = "DateOutOfRange"
+	MsgUPRNInvalid     = "UPRNInvalid"
+	MsgLanguageUnknown = "LanguageUnsupported" // a Text key other than en, cy, pl, ar
+	MsgTeamInvalid     = "TeamInvalid"         // a team key of the wrong shape
+	MsgEmailInvalid    = "EmailInvalid"
+
+	MsgPointOutside    = "PointOutsideArea"    // the place is outside the council's area
+	MsgNumberRange     = "NumberOutOfRange"    // from {{.Min}} to {{.Max}}
+	MsgNumberTooSmall  = "NumberTooSmall"      // at least {{.Min}}
+	MsgNumberTooLarge  = "NumberTooLarge"      // at most {{.Max}}
+	MsgQuestionUnknown = "QuestionUnknown"     // not a question of this service's form
+	MsgServiceUnknown  = "ServiceUnknown"      // no service with this code
+	MsgTeamUnknown     = "TeamUnknown"         // no team with this key
+	MsgTeamKeyInUse    = "TeamKeyInUse"        // another team has this key
+	MsgCodeInvalid     = "ServiceCodeInvalid"  // a service code of the wrong shape
+	MsgKeyInvalid      = "CatalogueKeyInvalid" // a group, question id or option value of the wrong shape
+	MsgShowIfInvalid   = "ShowIfInvalid"       // the condition names no earlier choice or yes/no question
+	MsgMinAboveMax     = "MinAboveMax"         // the smallest allowed number is above the largest
+)
+
+// checker collects field errors so one answer lists every problem.
+type checker struct {
+	fields []FieldError
+}
+
+func (c *checker) add(ptr, id string) { c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id}) }
+
+func (c *checker) addData(ptr, id string, data map[string]any) {
+	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id, Data: data})
+}
+
+func (c *checker) addCount(ptr, id string, n int) {
+	c.addData(ptr, id, map[string]any{"Count": n})
+}
+
+func (c *checker) err() error {
+	if len(c.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: c.fields}
+}

@@ -1,0 +1,249 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"frontdoor/api/catalogue"
+	"frontdoor/api/store"
+)
+
+// tally is one day's counters for one service. Counts are keyed by what
+// happened ("created.web", "met", "feedback.kiosk.good", ...). Keeping one
+// document per day and service bounds a year's summary at 365 documents
+// per service, however many cases there were.
+type tally struct {
+	store.Meta
+	Key     string           `json:"key"` // day + "|" + service
+	Day     string           `json:"day"` // YYYY-MM-DD in London
+	Service string           `json:"service"`
+	Tier    catalogue.Tier   `json:"tier,omitempty"`
+	Counts  map[string]int64 `json:"counts"`
+}
+
+// count adds one to each key of today's tally for the service. Call it
+// inside the transaction of the change it counts.
+func (s *Service) count(ctx context.Context, now time.Time, service string, tier catalogue.Tier, keys ...string) error {
+	day := s.cal.Day(now)
+	key := day + "|" + service
+	t, err := s.tallies.FindOne(ctx, store.Eq(fKey, key))
+	if errors.Is(err, ErrNotFound) {
+		t = &tally{Key: key, Day: day, Service: service, Counts: map[string]int64{}}
+	} else if err != nil {
+		return err
+	}
+	if tier != "" {
+		t.Tier = tier
+	}
+	for _, k := range keys {
+		t.Counts[k]++
+	}
+	if t.Version == 0 {
+		return s.tallies.Insert(ctx, t)
+	}
+	return s.tallies.Replace(ctx, t)
+}
+
+// countInteraction counts a look at a case (tracking) on its own.
+func (s *Service) countInteraction(ctx context.Context, service, channel string) error {
+	return s.tx(ctx, func(ctx context.Context) error {
+		return s.count(ctx, s.now(), service, "", "interaction."+channel)
+	})
+}
+
+// Summary is the insight for supervisors over a range of days.
+type Summary struct {
+	From         string                   `json:"from"`
+	To           string                   `json:"to"`
+	Cases        Breakdown                `json:"cases"`        // items reported
+	Interactions Breakdown                `json:"interactions"` // every counted contact
+	Standards    Standards                `json:"standards"`
+	FirstContact FirstContact             `json:"first_contact_resolution"`
+	Satisfaction map[string]*Satisfaction `json:"satisfaction"` // by channel
+	Complaints   Complaints               `json:"complaints"`
+}
+
+// Breakdown counts the same total three ways.
+type Breakdown struct {
+	Total     int64            `json:"total"`
+	ByService map[string]int64 `json:"by_service"`
+	ByChannel map[string]int64 `json:"by_channel"`
+	ByTier    map[string]int64 `json:"by_tier"`
+}
+
+// Standards counts resolved items that met or breached their service standard.
+type Standards struct {
+	Met       int64                     `json:"met"`
+	Breached  int64                     `json:"breached"`
+	ByService map[string]*StandardCount `json:"by_service"`
+}
+
+// StandardCount is one service's met and breached.
+type StandardCount struct {
+	Met      int64 `json:"met"`
+	Breached int64 `json:"breached"`
+}
+
+// FirstContact is how many resolved items needed no hand-off, no wait for
+// the resident and no reopening.
+type FirstContact struct {
+	Resolved     int64   `json:"resolved"`
+	FirstContact int64   `json:"first_contact"`
+	Rate         float64 `json:"rate"`
+}
+
+// Satisfaction is one channel's ratings; Score is the share rated good.
+type Satisfaction struct {
+	Good    int64   `json:"good"`
+	Average int64   `json:"average"`
+	Poor    int64   `json:"poor"`
+	Score   float64 `json:"score"`
+}
+
+// Complaints counts complaint stages by outcome, and escalations.
+type Complaints struct {
+	Upheld       int64 `json:"upheld"`
+	PartlyUpheld int64 `json:"partly_upheld"`
+	NotUpheld    int64 `json:"not_upheld"`
+	Escalated    int64 `json:"escalated"`
+}
+
+// MaxSummaryDays bounds a summary's range.
+const MaxSummaryDays = 366 * 2
+
+// Insight sums the tallies of the days from..to (inclusive, London dates).
+func (s *Service) Insight(ctx context.Context, from, to string) (*Summary, error) {
+	if err := checkRange(from, to); err != nil {
+		return nil, err
+	}
+	sum := newSummary(from, to)
+	q := store.Query{Where: []store.Cond{store.Gte(fDay, from), store.Lte(fDay, to)}, Sort: fDay, Limit: store.MaxLimit}
+	for {
+		page, err := s.tallies.Find(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page.Items {
+			sum.add(&page.Items[i])
+		}
+		if page.Next == "" {
+			break
+		}
+		q.After = page.Next
+	}
+	sum.finish()
+	return sum, nil
+}
+
+func checkRange(from, to string) error {
+	var ck checker
+	f, err1 := time.Parse("2006-01-02", from)
+	t, err2 := time.Parse("2006-01-02", to)
+	if err1 != nil {
+		ck.add("/from", MsgInvalidValue)
+	}
+	if err2 != nil {
+		ck.add("/to", MsgInvalidValue)
+	}
+	if err1 == nil && err2 == nil && (t.Before(f) || t.Sub(f) > MaxSummaryDays*24*time.Hour) {
+		ck.add("/to", MsgNotAllowed)
+	}
+	return ck.err()
+}
+
+func newSummary(from, to string) *Summary {
+	bd := func() Breakdown {
+		return Breakdown{ByService: map[string]int64{}, ByChannel: map[string]int64{}, ByTier: map[string]int64{}}
+	}
+	return &Summary{From: from, To: to, Cases: bd(), Interactions: bd(),
+		Standards: Standards{ByService: map[string]*StandardCount{}}, Satisfaction: map[string]*Satisfaction{}}
+}
+
+func (b *Breakdown) add(service, channel string, tier catalogue.Tier, n int64) {
+	b.Total += n
+	b.ByService[service] += n
+	b.ByChannel[channel] += n
+	if tier != "" {
+		b.ByTier[string(tier)] += n
+	}
+}
+
+func (sum *Summary) add(t *tally) {
+	for key, n := range t.Counts {
+		kind, rest, _ := strings.Cut(key, ".")
+		switch kind {
+		case "created":
+			sum.Cases.add(t.Service, rest, t.Tier, n)
+		case "interaction":
+			sum.Interactions.add(t.Service, rest, t.Tier, n)
+		case "met", "breached":
+			sum.addStandard(t.Service, kind == "met", n)
+		case "resolved":
+			sum.FirstContact.Resolved += n
+		case "first_contact":
+			sum.FirstContact.FirstContact += n
+		case "feedback":
+			sum.addFeedback(rest, n)
+		case "complaint":
+			sum.addComplaint(Outcome(rest), n)
+		case "escalated":
+			sum.Complaints.Escalated += n
+		}
+	}
+}
+
+func (sum *Summary) addStandard(service string, met bool, n int64) {
+	sc := sum.Standards.ByService[service]
+	if sc == nil {
+		sc = &StandardCount{}
+		sum.Standards.ByService[service] = sc
+	}
+	if met {
+		sc.Met += n
+		sum.Standards.Met += n
+	} else {
+		sc.Breached += n
+		sum.Standards.Breached += n
+	}
+}
+
+func (sum *Summary) addFeedback(channelRating string, n int64) {
+	channel, rating, _ := strings.Cut(channelRating, ".")
+	sat := sum.Satisfaction[channel]
+	if sat == nil {
+		sat = &Satisfaction{}
+		sum.Satisfaction[channel] = sat
+	}
+	switch Rating(rating) {
+	case RatingGood:
+		sat.Good += n
+	case RatingAverage:
+		sat.Average += n
+	case RatingPoor:
+		sat.Poor += n
+	}
+}
+
+func (sum *Summary) addComplaint(o Outcome, n int64) {
+	switch o {
+	case OutcomeUpheld:
+		sum.Complaints.Upheld += n
+	case OutcomePartlyUpheld:
+		sum.Complaints.PartlyUpheld += n
+	case OutcomeNotUpheld:
+		sum.Complaints.NotUpheld += n
+	}
+}
+
+func (sum *Summary) finish() {
+	if fc := &sum.FirstContact; fc.Resolved > 0 {
+		fc.Rate = float64(fc.FirstContact) / float64(fc.Resolved)
+	}
+	for _, sat := range sum.Satisfaction {
+		if all := sat.Good + sat.Average + sat.Poor; all > 0 {
+			sat.Score = float64(sat.Good) / float64(all)
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package cases
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"frontdoor/api/catalogue"
+)
+
+// TestInsightCountsByChannelAndTier: every case, interaction, resolution
+// and rating moves the counters it should, and nothing else; days outside
+// the range are not counted.
+func TestInsightCountsByChannelAndTier(t *testing.T) {
+	e := newEnv(t)
+	mustCreate(t, e, NewCase{Owner: alice, Items: []NewItem{streetItem(t, "grass-cutting", hoe), streetItem(t, "hedge-cutting", hoe)}})
+	mustCreate(t, e, NewCase{Owner: bob, Channel: "kiosk", Actor: "staff-k", Items: []NewItem{{Service: "housing-repair",
+		Answers: answers(t, map[string]any{"details": "Damp in the bedroom"})}}})
+	c, items := mustCreate(t, e, NewCase{Channel: "phone", Actor: "staff-p", Items: []NewItem{streetItem(t, "pothole", central)},
+		Contact: &NewContact{Phone: "07700 900123"}})
+	highways := Staff{ID: "staff-h", Teams: []string{"highways"}}
+	mustMove(t, e, highways, c.Reference, items[0].ID, StatusInProgress)
+	mustMove(t, e, highways, c.Reference, items[0].ID, StatusResolved) // first contact, within standard
+	if _, err := e.svc.Track(ctx, Requester{Proof: "+447700900123", Channel: "web"}, c.Reference); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(24 * time.Hour) // Tuesday: not in a Monday-only summary
+	mustCreate(t, e, NewCase{Owner: alice, Items: []NewItem{streetItem(t, "pothole", hoe)}})
+
+	sum, err := e.svc.Insight(ctx, "2026-11-02", "2026-11-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := sum.Cases
+	if cs.Total != 4 || cs.ByChannel["web"] != 2 || cs.ByChannel["kiosk"] != 1 || cs.ByChannel["phone"] != 1 ||
+		cs.ByTier["simple"] != 3 || cs.ByTier["assisted"] != 1 || cs.ByService["hedge-cutting"] != 1 {
+		t.Errorf("cases %+v", cs)
+	}
+	if sum.Interactions.Total != 5 || sum.Interactions.ByChannel["web"] != 3 {
+		t.Errorf("interactions %+v (4 items reported + 1 tracking look)", sum.Interactions)
+	}
+	if sum.Standards.Met != 1 || sum.Standards.Breached != 0 || sum.FirstContact.Resolved != 1 || sum.FirstContact.Rate != 1 {
+		t.Errorf("standards %+v first contact %+v", sum.Standards, sum.FirstContact)
+	}
+	week, _ := e.svc.Insight(ctx, "2026-11-02", "2026-11-08")
+	if week.Cases.Total != 5 {
+		t.Errorf("the week counted %d items, want 5", week.Cases.Total)
+	}
+	for _, r := range [][2]string{{"2026-11-02", "2026-11-01"}, {"yesterday", "2026-11-01"}, {"2020-01-01", "2026-01-01"}} {
+		if _, err := e.svc.Insight(ctx, r[0], r[1]); err == nil {
+			t.Errorf("range %v accepted", r)
+		}
+	}
+}
+
+// TestNearbyFindsTheSameProblem: an open report of the same service within
+// 50 m is offered; farther, closed, other services and private services are not.
+func TestNearbyFindsTheSameProblem(t *testing.T) {
+	e := newEnv(t)
+	near := catalogue.Point{Lat: hoe.Lat + 0.0003, Lng: hoe.Lng} // about 33 m north
+	far := catalogue.Point{Lat: hoe.Lat + 0.0006, Lng: hoe.Lng}  // about 67 m north
+	c1, _ := mustCreate(t, e, NewCase{Owner: alice, Items: []NewItem{streetItem(t, "grass-cutting", near)}})
+	mustCreate(t, e, NewCase{Owner: alice, Items: []NewItem{streetItem(t, "grass-cutting", far)}})
+	mustCreate(t, e, NewCase{Owner: alice, Items: []NewItem{streetItem(t, "pothole", hoe)}})
+	closed, items := mustCreate(t, e, NewCase{Owner: bob, Items: []NewItem{streetItem(t, "grass-cutting", hoe)}})
+	mustMove(t, e, grounds, closed.Reference, items[0].ID, StatusCancelled)
+
+	got, err := e.svc.Nearby(ctx, "grass-cutting", hoe)
+	if err != nil || len(got) != 1 || got[0].Reference != c1.Reference || got[0].Distance < 30 || got[0].Distance > 36 {
+		t.Fatalf("nearby %+v: %v", got, err)
+	}
+	if got, _ := e.svc.Nearby(ctx, "hedge-cutting", hoe); len(got) != 0 {
+		t.Errorf("another service's reports offered: %+v", got)
+	}
+	// Following it instead of reporting again: the follower hears of updates.
+	if _, err := e.svc.Follow(ctx, bob, c1.Reference); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Follow(ctx, bob, c1.Reference); err != nil {
+		t.Fatalf("following twice: %v", err)
+	}
+	list, _, err := e.svc.List(ctx, bob, true, "", 0)
+	if err != nil || len(list) != 1 || list[0].ID != c1.ID {
+		t.Fatalf("bob follows %+v: %v", list, err)
+	}
+	if _, err := e.svc.AddUpdate(ctx, grounds, c1.Reference, "Booked for Thursday.", true); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !e.noticeTo(bob, "Booked for Thursday.") {
+		if time.Now().After(deadline) {
+			t.Fatal("the follower was not told of the update")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := e.svc.Follow(ctx, bob, closed.Reference); !errors.Is(err, ErrFinished) {
+		t.Errorf("followed a finished case: %v", err)
+	}
+}
+
+func (e *env) noticeTo(resident, text string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, n := range e.notices {
+		for _, f := range n.Followers {
+			if f == resident && n.Text == text {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestMergeDuplicate: the duplicate's items are cancelled, it names the case
+// it joined, and its resident now follows that case.
+func TestMergeDuplicate(t *testing.T) {
+	e := newEnv(t)
+	first, _ := mustCreate(t, e, NewCase{Owner: alice, Items: []NewItem{streetItem(t, "grass-cutting", hoe)}})
+	dup, _ := mustCreate(t, e, NewCase{Owner: bob, Items: []NewItem{streetItem(t, "grass-cutting", hoe)}})
+	if _, err := e.svc.Merge(ctx, grounds, dup.Reference, dup.Reference); fieldIDs(err)["/into"] != MsgSameCase {
+		t.Fatalf("merged into itself: %v", err)
+	}
+	got, err := e.svc.Merge(ctx, grounds, dup.Reference, first.Reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusCancelled || got.MergedInto != first.Reference || got.Open {
+		t.Fatalf("duplicate after merge: %s %q open %v", got.Status, got.MergedInto, got.Open)
+	}
+	following, _, _ := e.svc.List(ctx, bob, true, "", 0)
+	if len(following) != 1 || following[0].ID != first.ID {
+		t.Errorf("bob does not follow the case he duplicated: %+v", following)
+	}
+	if _, err := e.svc.Merge(ctx, grounds, dup.Reference, first.Reference); !errors.Is(err, ErrFinished) {
+		t.Errorf("merged twice: %v", err)
+	}
+}

@@ -169,7 +169,9 @@ func (s *Service) checkNew(ctx context.Context, in *NewCase) ([]checkedItem, *Co
 		ck.fields = append(ck.fields, fields...)
 		out = append(out, checkedItem{svc: svc, answers: answers})
 	}
-	contact := checkContact(&ck, in.Contact, in.Owner == "")
+	// Someone without an account must leave a way to reach them, unless an
+	// Open311 client, which answers for its own users, sent the report.
+	contact := checkContact(&ck, in.Contact, in.Owner == "" && in.Client == "")
 	if err := ck.err(); err != nil {
 		return nil, nil, err
 	}
@@ -195,7 +197,8 @@ func (in *NewCase) uploader() string {
 
 // offered finds the service an item asks for and checks it may be asked
 // for here: on this channel, and without an account only if it allows that
-// (a member of staff taking a report on someone's behalf may always).
+// (a member of staff taking a report on someone's behalf, or an Open311
+// client the council issued a key to, may always).
 func (s *Service) offered(ctx context.Context, ck *checker, ptr, code string, in *NewCase) *catalogue.Service {
 	if code == "" {
 		ck.add(ptr, MsgRequired)
@@ -210,7 +213,7 @@ func (s *Service) offered(ctx context.Context, ck *checker, ptr, code string, in
 		ck.add(ptr, MsgServiceNotOffered)
 		return nil
 	}
-	if in.Owner == "" && in.Actor == "" && !svc.Anonymous {
+	if in.Owner == "" && in.Actor == "" && in.Client == "" && !svc.Anonymous {
 		ck.add(ptr, MsgAnonymousRefused)
 		return nil
 	}

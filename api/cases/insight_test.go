@@ -135,3 +135,14 @@ func TestMergeDuplicate(t *testing.T) {
 		t.Errorf("merged twice: %v", err)
 	}
 }
+
+// TestFollowOnlyPublicReports: a resident may follow a neighbour's street
+// report, never someone else's complaint or repair.
+func TestFollowOnlyPublicReports(t *testing.T) {
+	e := newEnv(t)
+	c, _ := mustCreate(t, e, NewCase{Owner: alice, Items: []NewItem{{Service: "housing-repair",
+		Answers: answers(t, map[string]any{"details": "Damp in the bedroom"})}}})
+	if _, err := e.svc.Follow(ctx, bob, c.Reference); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("followed someone's repair: %v", err)
+	}
+}

@@ -73,10 +73,18 @@ type Case struct {
 // Line is an item as its case shows it: kept in step with the item in the
 // same transaction, so lists and tracking read one document per case.
 type Line struct {
-	ItemID  string    `json:"item_id"`
-	Service string    `json:"service"`
-	Status  Status    `json:"status"`
-	DueAt   time.Time `json:"due_at"`
+	ItemID   string    `json:"item_id"`
+	Service  string    `json:"service"`
+	Status   Status    `json:"status"`
+	DueAt    time.Time `json:"due_at"`
+	Paused   bool      `json:"paused"`
+	Breached bool      `json:"breached"`
+}
+
+// Overdue says whether the line's item has missed its standard: recorded,
+// or due and passed while its clock runs.
+func (l Line) Overdue(now time.Time) bool {
+	return l.Breached || (!done(l.Status) && !l.Paused && now.After(l.DueAt))
 }
 
 // Event is one entry of a case's timeline. Public events are updates the

@@ -56,30 +56,58 @@ func (s *Service) PublicItem(ctx context.Context, id string) (*Case, *Item, erro
 	return c, it, nil
 }
 
-// PublicItems lists Open311-listed items made from..to (inclusive), newest
-// first, of the given services (all when none), at most limit of them.
-func (s *Service) PublicItems(ctx context.Context, services []string, from, to time.Time, limit int) ([]*Item, error) {
+// PublicFilter selects Open311-listed items: made From..To (inclusive), of
+// Services (all when empty), open or not (either when Open is nil).
+type PublicFilter struct {
+	Services []string
+	From, To time.Time
+	Open     *bool
+}
+
+// maxPublicScan bounds the items one listing reads past the filter on
+// open/closed, which no index serves.
+const maxPublicScan = 20 * store.MaxLimit
+
+// PublicItems lists the newest Open311-listed items that pass f, at most
+// limit of them.
+func (s *Service) PublicItems(ctx context.Context, f PublicFilter, limit int) ([]*Item, error) {
 	if limit < 1 || limit > store.MaxLimit {
 		return nil, fmt.Errorf("cases: public items limit %d outside 1..%d", limit, store.MaxLimit)
 	}
-	rng := []store.Cond{store.Gte(fCreatedAt, from), store.Lte(fCreatedAt, to)}
 	var out []*Item
-	find := func(where ...store.Cond) error {
-		page, err := s.items.Find(ctx, store.Query{Where: append(where, rng...), Sort: fCreatedAt, Desc: true, Limit: limit})
-		out = append(out, ptrs(page.Items)...)
-		return err
+	if len(f.Services) == 0 {
+		return s.publicItems(ctx, f, limit, store.Eq(fPublic, true))
 	}
-	if len(services) == 0 {
-		if err := find(store.Eq(fPublic, true)); err != nil {
+	for _, svc := range f.Services {
+		items, err := s.publicItems(ctx, f, limit, store.Eq(fPublic, true), store.Eq(fService, svc))
+		if err != nil {
 			return nil, err
 		}
-	}
-	for _, svc := range services {
-		if err := find(store.Eq(fPublic, true), store.Eq(fService, svc)); err != nil {
-			return nil, err
-		}
+		out = append(out, items...)
 	}
 	slices.SortFunc(out, func(a, b *Item) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out[:min(len(out), limit)], nil
+}
+
+func (s *Service) publicItems(ctx context.Context, f PublicFilter, limit int, where ...store.Cond) ([]*Item, error) {
+	q := store.Query{Where: append(where, store.Gte(fCreatedAt, f.From), store.Lte(fCreatedAt, f.To)),
+		Sort: fCreatedAt, Desc: true, Limit: store.MaxLimit}
+	var out []*Item
+	for scanned := 0; scanned < maxPublicScan; scanned += store.MaxLimit {
+		page, err := s.items.Find(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page.Items {
+			if it := &page.Items[i]; f.Open == nil || it.Open == *f.Open {
+				out = append(out, it)
+			}
+		}
+		if len(out) >= limit || page.Next == "" {
+			break
+		}
+		q.After = page.Next
+	}
 	return out[:min(len(out), limit)], nil
 }
 

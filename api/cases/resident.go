@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"slices"
 	"time"
 
 	"frontdoor/api/accounts"
@@ -113,13 +114,22 @@ type follow struct {
 }
 
 // Follow makes the resident a follower of an open case; following twice is
-// the same as once.
+// the same as once. Only public reports (every item on the Open311 list,
+// like the nearby ones) may be followed: a stranger has no business with
+// anyone's complaint or repair, whatever reference they hold.
 func (s *Service) Follow(ctx context.Context, resident, ref string) (*Case, error) {
 	var out *Case
 	err := s.tx(ctx, func(ctx context.Context) error {
 		c, err := s.caseByRef(ctx, ref)
 		if err != nil {
 			return err
+		}
+		items, err := s.caseItems(ctx, c)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(items, func(it *Item) bool { return !it.Public }) && c.Owner != resident {
+			return ErrNotFound
 		}
 		if !c.Open {
 			return ErrFinished

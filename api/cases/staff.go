@@ -116,15 +116,21 @@ func (s *Service) AddUpdate(ctx context.Context, st Staff, ref, text string, pub
 	return out, err
 }
 
-// Assign gives an item to a member of staff ("" takes it back into the
-// team's pool). The HTTP layer checks that the assignee is staff of the team.
-func (s *Service) Assign(ctx context.Context, st Staff, ref, itemID, assignee string) (*Case, error) {
+// Assign gives an item to a member of staff who may work it (one of its
+// team, or a supervisor); nil takes it back into the team's pool.
+func (s *Service) Assign(ctx context.Context, st Staff, ref, itemID string, assignee *Staff) (*Case, error) {
 	return s.changeItem(ctx, st, ref, itemID, func(_ context.Context, c *Case, it *Item) error {
 		if done(it.Status) {
 			return ErrFinished
 		}
-		it.Assignee = assignee
-		s.addEvent(c, Event{Kind: EventAssigned, ItemID: it.ID, Text: assignee, By: st.ID})
+		it.Assignee = ""
+		if assignee != nil {
+			if !assignee.may(it.Team) {
+				return &ValidationError{Fields: []FieldError{{Pointer: "/assignee", ID: MsgNotAllowed}}}
+			}
+			it.Assignee = assignee.ID
+		}
+		s.addEvent(c, Event{Kind: EventAssigned, ItemID: it.ID, Text: it.Assignee, By: st.ID})
 		return nil
 	})
 }

@@ -257,7 +257,7 @@ func summarize(lines []Line) Status {
 }
 
 func lineOf(it *Item) Line {
-	return Line{ItemID: it.ID, Service: it.Service, Status: it.Status, DueAt: it.DueAt}
+	return Line{ItemID: it.ID, Service: it.Service, Status: it.Status, DueAt: it.DueAt, Paused: it.PausedAt != nil, Breached: it.Breached}
 }
 
 // addEvent stamps and appends a timeline event.

@@ -144,7 +144,10 @@ func TestBreachesRecorded(t *testing.T) {
 func TestReassignAndAssign(t *testing.T) {
 	e := newEnv(t)
 	c, items := grassAndHedge(t, e)
-	if _, err := e.svc.Assign(ctx, grounds, c.Reference, items[0].ID, "staff-gina"); err != nil {
+	if _, err := e.svc.Assign(ctx, grounds, c.Reference, items[0].ID, &Staff{ID: "staff-rhys", Teams: []string{"highways"}}); fieldIDs(err)["/assignee"] != MsgNotAllowed {
+		t.Fatalf("assigned to someone of another team: %v", err)
+	}
+	if _, err := e.svc.Assign(ctx, grounds, c.Reference, items[0].ID, &grounds); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Reassign(ctx, grounds, c.Reference, items[1].ID, "nowhere", ""); fieldIDs(err)["/team"] != MsgTeamUnknown {

@@ -38,6 +38,7 @@ type acctEnv struct {
 	auth   *auth.Service
 	tokens *auth.Tokens
 	dev    *auth.DevOutbox
+	guard  *auth.Guard
 }
 
 // acctOutbox retries quickly, so failures and recoveries take milliseconds.
@@ -46,7 +47,9 @@ var acctOutbox = outbox.Options{Workers: 8, Poll: 20 * time.Millisecond, BaseBac
 
 func newAcctEnv(tb testing.TB) *acctEnv { return newAcctEnvWith(tb, acctOutbox) }
 
-func newAcctEnvWith(tb testing.TB, obOpts outbox.Options) *acctEnv {
+// newAcctEnvWith builds the server; more adds deps (the catalogue and
+// cases, say) before it starts.
+func newAcctEnvWith(tb testing.TB, obOpts outbox.Options, more ...func(e *acctEnv, d *Deps)) *acctEnv {
 	tb.Helper()
 	ctx := context.Background()
 	db, metrics, bundle := newTestParts(tb)
@@ -60,7 +63,10 @@ func newAcctEnvWith(tb testing.TB, obOpts outbox.Options) *acctEnv {
 	}
 	e.buildIdentity(tb, db, bundle)
 	deps := Deps{Store: db, Bundle: bundle, Metrics: metrics, Outbox: e.ob,
-		Auth: e.auth, Tokens: e.tokens, DevMessages: e.dev, Accounts: e.acct}
+		Auth: e.auth, Tokens: e.tokens, DevMessages: e.dev, Accounts: e.acct, Guard: e.guard}
+	for _, fn := range more {
+		fn(e, &deps)
+	}
 	if e.srv, err = New(ctx, Config{}, deps); err != nil {
 		tb.Fatalf("api.New: %v", err)
 	}
@@ -93,6 +99,7 @@ func (e *acctEnv) buildIdentity(tb testing.TB, db *store.DB, bundle *i18n.Bundle
 	if err != nil {
 		tb.Fatal(err)
 	}
+	e.guard = guard
 	if e.tokens, err = auth.NewTokens(ctx, db, auth.TokenOptions{Issuer: "http://frontdoor.test", Audience: "http://frontdoor.test/api"}); err != nil {
 		tb.Fatal(err)
 	}

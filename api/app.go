@@ -18,6 +18,9 @@ import (
 
 	"frontdoor/api/accounts"
 	"frontdoor/api/auth"
+	"frontdoor/api/cases"
+	"frontdoor/api/catalogue"
+	"frontdoor/api/open311"
 	"frontdoor/api/store"
 )
 
@@ -29,7 +32,8 @@ type Config struct {
 	TrustedProxies []string // IPs/CIDRs whose X-Forwarded-For is believed for the client IP
 	RateLimit      float64  // requests per second per client; 0 disables
 	RateBurst      int      // bucket size; 0 means max(1, RateLimit)
-	BodyLimit      int      // bytes; 0 means 1 MiB
+	BodyLimit      int      // bytes; 0 means 1 MiB (photo uploads: UploadLimit)
+	UploadLimit    int      // bytes of a photo upload; 0 means DefaultUploadLimit
 
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration // 0 means the defaults below
 	Version                                string
@@ -38,6 +42,7 @@ type Config struct {
 // Defaults for the zero values of Config.
 const (
 	DefaultBodyLimit    = 1 << 20
+	DefaultUploadLimit  = cases.MaxPhotoBytes + 64<<10 // a photo and its multipart wrapping
 	DefaultReadTimeout  = 15 * time.Second
 	DefaultWriteTimeout = 30 * time.Second
 	DefaultIdleTimeout  = 120 * time.Second
@@ -62,6 +67,14 @@ type Deps struct {
 	// Accounts is the customer record and Tell Us Once; without it the
 	// /me, connector and staff propagation routes answer 404.
 	Accounts *accounts.Service
+	// Catalogue and Cases are the services and the cases made of them;
+	// without both, their routes (and Open311's) answer 404. Guard
+	// throttles wrong guesses at tracking proofs; Open311 holds the API
+	// keys of Open311 clients (nil: POST requests.{format} is 404).
+	Catalogue *catalogue.Catalogue
+	Cases     *cases.Service
+	Guard     *auth.Guard
+	Open311   *open311.Clients
 }
 
 // Server is the Fiber app with everything it needs.
@@ -79,7 +92,11 @@ type Server struct {
 	https      bool
 	identity   // authn.go: tokens, the auth service, the dev outbox
 
-	accounts *accounts.Service // nil: the accounts routes answer 404
+	accounts  *accounts.Service // nil: the accounts routes answer 404
+	catalogue *catalogue.Catalogue
+	cases     *cases.Service
+	guard     *auth.Guard
+	open311   *open311.Clients
 }
 
 // New builds the app and mounts every route. ctx bounds start-up work (the
@@ -119,6 +136,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.accounts = deps.Accounts
+	s.catalogue, s.cases, s.guard, s.open311 = deps.Catalogue, deps.Cases, deps.Guard, deps.Open311
 	s.metrics.attach(deps.Outbox, s.log, cfg.Version)
 	if s.app, err = s.newFiberApp(); err != nil {
 		return nil, err
@@ -176,13 +194,55 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/api/v1/staff/propagations", s.accountsOn, staff, s.listPropagationProblems)
 	app.Post("/api/v1/staff/propagations/:change/:connector/retry", s.accountsOn, staff, s.retryPropagation)
 	app.Get("/api/v1/staff/residents/:id", s.accountsOn, staff, s.readResidentAsStaff)
+
+	// Catalogue, cases and insight (issue 4). Anyone may report (signed in
+	// or not, where the service allows it) and track; /api/v1/cases lists
+	// and reads only the caller's own cases.
+	supervisor := s.requireRole(auth.RoleSupervisor, auth.RoleAdmin)
+	on, anyone := s.catalogueOn, s.authenticate
+	app.Get("/api/v1/services", on, s.listServices)
+	app.Get("/api/v1/services/:code", on, s.getService)
+	app.Put("/api/v1/admin/services/:code", on, admin, s.putService)
+	app.Get("/api/v1/admin/teams", on, admin, s.listTeams)
+	app.Post("/api/v1/admin/teams", on, admin, s.idempotent, s.createTeam)
+	app.Post(uploadPath, on, anyone, s.uploadPhoto)
+	app.Post("/api/v1/cases", on, anyone, s.idempotent, s.createCase)
+	app.Get("/api/v1/cases", on, resident, s.listCases)
+	app.Get("/api/v1/cases/nearby", on, s.nearby)
+	app.Get("/api/v1/cases/:ref", on, resident, s.getCase)
+	app.Get("/api/v1/cases/:ref/photos/:id", on, resident, s.ownerPhoto)
+	app.Post("/api/v1/cases/:ref/follow", on, resident, s.followCase)
+	app.Post("/api/v1/cases/:ref/feedback", on, anyone, s.giveFeedback)
+	app.Post("/api/v1/cases/:ref/items/:id/escalate", on, anyone, s.escalate)
+	app.Post("/api/v1/track", on, anyone, s.track)
+	app.Get("/api/v1/staff/queues/:team", on, staff, s.teamQueue)
+	app.Get("/api/v1/staff/cases/:ref", on, staff, s.staffCase)
+	app.Get("/api/v1/staff/cases/:ref/photos/:id", on, staff, s.staffPhoto)
+	app.Post("/api/v1/staff/cases/:ref/items/:id/transition", on, staff, s.transitionItem)
+	app.Post("/api/v1/staff/cases/:ref/items/:id/assign", on, staff, s.assignItem)
+	app.Post("/api/v1/staff/cases/:ref/items/:id/reassign", on, staff, s.reassignItem)
+	app.Post("/api/v1/staff/cases/:ref/updates", on, staff, s.addCaseUpdate)
+	app.Post("/api/v1/staff/cases/:ref/merge", on, staff, s.mergeCase)
+	app.Get("/api/v1/insight/summary", on, supervisor, s.insightSummary)
+
+	// Open311 GeoReport v2 (issue 4): answers and errors in the format the
+	// path names; API keys issued by admins.
+	app.Get("/open311/v2/discovery.json", on, s.open311Discovery)
+	app.Get("/open311/v2/services.:format", s.open311Handler(s.open311Services))
+	app.Get("/open311/v2/services/:code.:format", s.open311Handler(s.open311Definition))
+	app.Post("/open311/v2/requests.:format", s.open311Handler(s.open311Post))
+	app.Get("/open311/v2/requests.:format", s.open311Handler(s.open311Requests))
+	app.Get("/open311/v2/requests/:id.:format", s.open311Handler(s.open311Request1))
+	app.Post("/api/v1/admin/open311-clients", s.open311On, admin, s.idempotent, s.createOpen311Client)
+	app.Get("/api/v1/admin/open311-clients", s.open311On, admin, s.listOpen311Clients)
+	app.Delete("/api/v1/admin/open311-clients/:id", s.open311On, admin, s.disableOpen311Client)
 }
 
 // newFiberApp builds a Fiber app with the full middleware chain and no
 // routes; tests use it to mount test-only routes behind the same chain.
 func (s *Server) newFiberApp() (*fiber.App, error) {
 	app := fiber.New(fiber.Config{
-		BodyLimit:               s.cfg.BodyLimit,
+		BodyLimit:               max(s.cfg.BodyLimit, s.cfg.UploadLimit),
 		ReadTimeout:             s.cfg.ReadTimeout,
 		WriteTimeout:            s.cfg.WriteTimeout,
 		IdleTimeout:             s.cfg.IdleTimeout,
@@ -208,6 +268,7 @@ func (s *Server) newFiberApp() (*fiber.App, error) {
 		app.Use(s.rateLimit)
 	}
 	app.Use(s.contentLanguage)
+	app.Use(s.limitBody)
 	app.Use(compressHandler())
 	return app, nil
 }
@@ -235,6 +296,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func withDefaults(cfg Config) Config {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.UploadLimit <= 0 {
+		cfg.UploadLimit = DefaultUploadLimit
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = DefaultReadTimeout

@@ -11,6 +11,8 @@ import (
 
 	"frontdoor/api/accounts"
 	"frontdoor/api/auth"
+	"frontdoor/api/cases"
+	"frontdoor/api/open311"
 	"frontdoor/api/store"
 )
 
@@ -73,6 +75,19 @@ var (
 
 	// Customer record and Tell Us Once (issue 3); texts in locales/accounts.*.toml.
 	kindPropagationNotFailed = problemKind{409, "propagation-not-failed", "ProblemPropagationNotFailedTitle", "ProblemPropagationNotFailedDetail"}
+
+	// Catalogue and cases (issue 4); texts in locales/cases.*.toml.
+	kindTransition      = problemKind{409, "transition-not-allowed", "ProblemTransitionTitle", "ProblemTransitionDetail"}
+	kindCaseFinished    = problemKind{409, "case-finished", "ProblemCaseFinishedTitle", "ProblemCaseFinishedDetail"}
+	kindFeedbackGiven   = problemKind{409, "feedback-given", "ProblemFeedbackGivenTitle", "ProblemFeedbackGivenDetail"}
+	kindCaseStillOpen   = problemKind{409, "case-still-open", "ProblemCaseStillOpenTitle", "ProblemCaseStillOpenDetail"}
+	kindEscalation      = problemKind{409, "escalation-not-allowed", "ProblemEscalationTitle", "ProblemEscalationDetail"}
+	kindTimelineFull    = problemKind{409, "timeline-full", "ProblemTimelineFullTitle", "ProblemTimelineFullDetail"}
+	kindPhotoType       = problemKind{415, "photo-type", "ProblemPhotoTypeTitle", "ProblemPhotoTypeDetail"}
+	kindPhotoPixels     = problemKind{413, "photo-too-many-pixels", "ProblemPhotoPixelsTitle", "ProblemPhotoPixelsDetail"}
+	kindPhotoCorrupt    = problemKind{400, "photo-unreadable", "ProblemPhotoCorruptTitle", "ProblemPhotoCorruptDetail"}
+	kindTrackThrottled  = problemKind{429, "track-throttled", "ProblemTrackThrottledTitle", "ProblemTrackThrottledDetail"}
+	kindOpen311KeyWrong = problemKind{403, "api-key-invalid", "ProblemAPIKeyTitle", "ProblemAPIKeyDetail"}
 )
 
 // errorTable is the one place domain errors meet HTTP. Later issues add a
@@ -89,6 +104,18 @@ var errorTable = []struct {
 	{store.ErrBadCursor, kindBadCursor},
 	{store.ErrTooLarge, kindFileTooLarge},
 	{accounts.ErrNotFailed, kindPropagationNotFailed},
+	{cases.ErrTransition, kindTransition},
+	{cases.ErrFinished, kindCaseFinished},
+	{cases.ErrFeedbackGiven, kindFeedbackGiven},
+	{cases.ErrNotYetClosed, kindCaseStillOpen},
+	{cases.ErrEscalation, kindEscalation},
+	{cases.ErrTooManyEvents, kindTimelineFull},
+	{cases.ErrTeamForbidden, kindForbidden},
+	{cases.ErrPhotoType, kindPhotoType},
+	{cases.ErrPhotoTooBig, kindFileTooLarge},
+	{cases.ErrPhotoPixels, kindPhotoPixels},
+	{cases.ErrPhotoCorrupt, kindPhotoCorrupt},
+	{open311.ErrUnknownKey, kindOpen311KeyWrong},
 }
 
 // statusKinds classifies Fiber's and fasthttp's own errors by their status.

@@ -21,7 +21,8 @@ import (
 
 // The global middleware, outermost first, as newFiberApp mounts it:
 // requestContext, accessLog, recoverPanic, securityHeaders, CORS (when
-// configured), rateLimit (when configured), contentLanguage, compression.
+// configured), rateLimit (when configured), contentLanguage, limitBody,
+// compression.
 
 const (
 	localsRequestID       = "frontdoor.request_id"
@@ -286,4 +287,23 @@ func (s *Server) wrapUnknownMethods(app *fiber.App) {
 			c.Status(fiber.StatusBadRequest)
 		}
 	}
+}
+
+// uploadPath is the one route that takes bodies above Config.BodyLimit
+// (photos, up to Config.UploadLimit).
+const uploadPath = "/api/v1/attachments"
+
+// limitBody holds every route but uploadPath to Config.BodyLimit. fasthttp
+// refuses anything over the larger UploadLimit before reading it; between
+// the two, the body has been read (at most UploadLimit bytes) and is
+// refused here.
+func (s *Server) limitBody(c *fiber.Ctx) error {
+	limit := s.cfg.BodyLimit
+	if c.Path() == uploadPath {
+		limit = s.cfg.UploadLimit
+	}
+	if len(c.Request().Body()) > limit {
+		return &problem{kind: kindTooLarge}
+	}
+	return c.Next()
 }

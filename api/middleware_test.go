@@ -228,7 +228,7 @@ func TestRateKeyAndClientIP(t *testing.T) {
 	}
 }
 
-// TestBodyLimitRefusesWithoutReading declares a 10 MiB body, sends a few
+// TestBodyLimitRefusesWithoutReading declares a 20 MiB body (over every route's limit), sends a few
 // bytes of it and must get a 413 problem straight away: the server judged
 // the Content-Length and never waited for (or buffered) the body.
 func TestBodyLimitRefusesWithoutReading(t *testing.T) {
@@ -242,10 +242,10 @@ func TestBodyLimitRefusesWithoutReading(t *testing.T) {
 	start := time.Now()
 	conn.SetDeadline(start.Add(5 * time.Second))
 	io.WriteString(conn, "POST /test/echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"+
-		"Accept-Language: cy\r\nContent-Length: 10485760\r\n\r\n{\"name\":")
+		"Accept-Language: cy\r\nContent-Length: 20971520\r\n\r\n{\"name\":")
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("no response to a 10 MiB declaration: %v", err)
+		t.Fatalf("no response to a 20 MiB declaration: %v", err)
 	}
 	defer res.Body.Close()
 	if took := time.Since(start); took > 2*time.Second {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"frontdoor/api/catalogue"
 )
 
 // Config is everything frontdoor reads from its environment and flags.
@@ -27,7 +29,8 @@ type Config struct {
 	RateBurst      int
 	BodyLimit      int
 	OutboxWorkers  int
-	Secret         string // FRONTDOOR_SECRET; never printed
+	Secret         string         // FRONTDOOR_SECRET; never printed
+	Area           catalogue.Area // where the council's services are; reports elsewhere are refused
 }
 
 // Production reports whether the unsafe-setting checks apply.
@@ -135,6 +138,15 @@ var settings = []setting{
 		}
 		c.Secret = v
 		return nil
+	}},
+	{"FRONTDOOR_AREA", "area", "plymouth", "the council's area: plymouth (the demo council), a box minLat,minLng,maxLat,maxLng, or a polygon \"lat lng; lat lng; lat lng; ...\"", func(c *Config, v string) error {
+		if v == "plymouth" {
+			c.Area = catalogue.Plymouth
+			return nil
+		}
+		a, err := catalogue.ParseArea(v)
+		c.Area = a
+		return err
 	}},
 	{"FRONTDOOR_OUTBOX_WORKERS", "outbox-workers", "16", "workers delivering outbox jobs (mostly waiting on other systems, so more than cores)", intSetting(1, 256, func(c *Config, n int) { c.OutboxWorkers = n })},
 }

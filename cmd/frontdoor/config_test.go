@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"frontdoor/api/catalogue"
 )
 
 func env(kv map[string]string) func(string) string {
@@ -29,6 +31,13 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "data" || c.Env != "development" || c.MongoURI != "" ||
 		c.MongoDB != "frontdoor" || c.BodyLimit != 1<<20 || c.RateLimit != 20 || c.BaseURL != "" {
 		t.Fatalf("defaults: %+v", c)
+	}
+	if len(c.Area.Polygon) < 3 || c.Area.Name != catalogue.Plymouth.Name {
+		t.Errorf("the default area is not the demo council's: %+v", c.Area)
+	}
+	box, err := load(t, nil, map[string]string{"FRONTDOOR_AREA": "50.3,-4.3,50.5,-4.0"})
+	if err != nil || !box.Area.Contains(catalogue.Point{Lat: 50.4, Lng: -4.1}) || box.Area.Contains(catalogue.Point{Lat: 51, Lng: -4.1}) {
+		t.Errorf("a bounding box area: %+v %v", box.Area, err)
 	}
 }
 
@@ -64,6 +73,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{nil, map[string]string{"FRONTDOOR_CORS_ORIGINS": "not an origin"}, "FRONTDOOR_CORS_ORIGINS"},
 		{nil, map[string]string{"FRONTDOOR_TRUSTED_PROXIES": "10.0.0.300"}, "FRONTDOOR_TRUSTED_PROXIES"},
 		{[]string{"--outbox-workers", "0"}, nil, "--outbox-workers"},
+		{nil, map[string]string{"FRONTDOOR_AREA": "50,-4"}, "FRONTDOOR_AREA"},
+		{[]string{"--area", "50 -4; 51 -4"}, nil, "--area"},
 		// production refuses unsafe settings
 		{nil, map[string]string{"FRONTDOOR_ENV": "production"}, "FRONTDOOR_BASE_URL"},
 		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "http://council.example"}, "FRONTDOOR_BASE_URL"},

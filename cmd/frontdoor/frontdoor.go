@@ -19,6 +19,7 @@ import (
 	"frontdoor/api"
 	"frontdoor/api/accounts"
 	"frontdoor/api/auth"
+	"frontdoor/api/cases"
 	"frontdoor/api/outbox"
 	"frontdoor/api/store"
 	"frontdoor/api/store/mongo"
@@ -40,10 +41,12 @@ type Main struct {
 	outbox      *outbox.Outbox
 	auth        *auth.Service
 	tokens      *auth.Tokens
+	cases       *cases.Service
 	server      *api.Server
 	listener    net.Listener
 	served      chan error
 	stopWorkers context.CancelFunc
+	swept       chan struct{} // closed when the sweeper has stopped
 }
 
 // NewMain prepares a Main that logs JSON to stderr at the configured level.
@@ -93,6 +96,9 @@ func (m *Main) build(ctx context.Context, baseURL string, bundle *i18n.Bundle, m
 	if err != nil {
 		return err
 	}
+	if err := m.buildCases(ctx, baseURL, bundle, &deps); err != nil {
+		return err
+	}
 	m.server, err = api.New(ctx, api.Config{
 		BaseURL:        baseURL,
 		Production:     m.cfg.Production(),
@@ -128,6 +134,7 @@ func (m *Main) buildIdentity(ctx context.Context, baseURL string, key []byte, bu
 	} else {
 		m.logger.Warn("no notification channel yet: sign-in and verification codes cannot be sent")
 	}
+	deps.Guard = guard
 	m.auth, err = auth.NewService(ctx, m.db, auth.ServiceOptions{
 		Hasher: hasher, Guard: guard, Tokens: m.tokens, Notifier: notifier, Logger: m.logger,
 		Localize: func(lang, id string, data map[string]any) string { return locales.Localize(bundle, lang, id, data) },
@@ -223,6 +230,8 @@ func (m *Main) Run(ctx context.Context) error {
 	workers, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopWorkers = stop
 	m.outbox.Start(workers)
+	m.swept = make(chan struct{})
+	go func() { defer close(m.swept); m.sweep(workers) }()
 	m.listener, m.served = ln, make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
 	m.logger.Info("listening", "addr", ln.Addr().String(), "version", version)
@@ -248,7 +257,10 @@ func (m *Main) Close() error {
 	}
 	if m.outbox != nil {
 		errs = append(errs, m.outbox.Stop(ctx))
-		m.stopWorkers()
+		if m.stopWorkers != nil {
+			m.stopWorkers()
+			<-m.swept
+		}
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())

@@ -66,6 +66,17 @@ func TestServeBootsOnSQLiteAndAnswers(t *testing.T) {
 			t.Errorf("404 content type %q", resp.Header.Get("Content-Type"))
 		}
 	}
+	// The demo council's catalogue is loaded: make run shows real services.
+	resp, err := http.Get(base + "/api/v1/services")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var services struct{ Items []struct{ Code string } }
+	json.NewDecoder(resp.Body).Decode(&services)
+	resp.Body.Close()
+	if len(services.Items) < 20 {
+		t.Errorf("%d services in the demo catalogue", len(services.Items))
+	}
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "frontdoor.db")); err != nil {
 		t.Errorf("no SQLite file in the data dir: %v", err)
 	}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"frontdoor/api"
+	"frontdoor/api/cases"
+	"frontdoor/api/catalogue"
+	"frontdoor/api/open311"
+	"frontdoor/locales"
+)
+
+// sweepEvery is how often breached items are marked and unclaimed uploads
+// removed.
+const sweepEvery = time.Minute
+
+// buildCases wires the catalogue (seeded with the default services and
+// teams where they are missing, so admins' edits survive restarts), cases
+// and Open311 clients.
+func (m *Main) buildCases(ctx context.Context, baseURL string, bundle *i18n.Bundle, deps *api.Deps) error {
+	cat, err := catalogue.New(ctx, m.db, catalogue.Options{})
+	if err != nil {
+		return err
+	}
+	langs := make([]string, len(locales.Languages))
+	for i, t := range locales.Languages {
+		langs[i] = t.String()
+	}
+	teams, services := catalogue.Defaults(func(lang, id string) string { return locales.Localize(bundle, lang, id, nil) }, langs)
+	if err := cat.Seed(ctx, teams, services); err != nil {
+		return err
+	}
+	opts := cases.Options{Area: m.cfg.Area, Logger: m.logger}
+	if deps.DevMessages != nil {
+		// Until push and real email/SMS arrive, residents hear of their cases
+		// in development only (the messages show at /api/v1/dev/messages).
+		opts.Notify = cases.Messenger{Users: m.auth, Send: deps.DevMessages, BaseURL: baseURL,
+			Localize: func(lang, id string, data map[string]any) string { return locales.Localize(bundle, lang, id, data) }}.Notify
+	}
+	if m.cases, err = cases.New(ctx, m.db, m.outbox, cat, opts); err != nil {
+		return err
+	}
+	deps.Catalogue, deps.Cases = cat, m.cases
+	deps.Open311, err = open311.NewClients(ctx, m.db, nil)
+	return err
+}
+
+// sweep marks breached items and removes unclaimed uploads until ctx ends.
+func (m *Main) sweep(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		if _, err := m.cases.SweepBreaches(ctx); err != nil && ctx.Err() == nil {
+			m.logger.Error("breach sweep failed", "error", err.Error())
+		}
+		if _, err := m.cases.SweepAttachments(ctx); err != nil && ctx.Err() == nil {
+			m.logger.Error("attachment sweep failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -105,22 +105,22 @@ func (s *Server) staffView(c *fiber.Ctx, cs *cases.Case, items []*cases.Item) st
 	return v
 }
 
-// staffAct runs one staff change and answers with the case's staff view.
-func (s *Server) staffAct(c *fiber.Ctx, body any, act func(st cases.Staff, ref string) error) error {
-	if body != nil {
-		if err := decodeJSON(c, body); err != nil {
-			return err
-		}
+// staffAct runs one staff change and answers with the case as it left it
+// (the whole of it: whoever acted on the case has seen it, even when the
+// act handed its last item of theirs to another team).
+func (s *Server) staffAct(c *fiber.Ctx, body any, act func(st cases.Staff, ref string) (*cases.Case, error)) error {
+	if err := decodeJSON(c, body); err != nil {
+		return err
 	}
 	st, err := s.staffOf(c)
 	if err != nil {
 		return err
 	}
-	ref := strings.Clone(c.Params("ref"))
-	if err := act(st, ref); err != nil {
+	cs, err := act(st, strings.Clone(c.Params("ref")))
+	if err != nil {
 		return err
 	}
-	cs, items, err := s.cases.StaffCase(c.UserContext(), st, ref)
+	items, err := s.cases.Items(c.UserContext(), cs)
 	if err != nil {
 		return err
 	}
@@ -129,9 +129,8 @@ func (s *Server) staffAct(c *fiber.Ctx, body any, act func(st cases.Staff, ref s
 
 func (s *Server) transitionItem(c *fiber.Ctx) error {
 	var mv cases.Move
-	return s.staffAct(c, &mv, func(st cases.Staff, ref string) error {
-		_, err := s.cases.Transition(c.UserContext(), st, ref, strings.Clone(c.Params("id")), mv)
-		return err
+	return s.staffAct(c, &mv, func(st cases.Staff, ref string) (*cases.Case, error) {
+		return s.cases.Transition(c.UserContext(), st, ref, strings.Clone(c.Params("id")), mv)
 	})
 }
 
@@ -142,12 +141,11 @@ type updateRequest struct {
 
 func (s *Server) addCaseUpdate(c *fiber.Ctx) error {
 	var req updateRequest
-	return s.staffAct(c, &req, func(st cases.Staff, ref string) error {
+	return s.staffAct(c, &req, func(st cases.Staff, ref string) (*cases.Case, error) {
 		if req.Public == nil {
-			return fieldProblem("/public", cases.MsgRequired)
+			return nil, fieldProblem("/public", cases.MsgRequired)
 		}
-		_, err := s.cases.AddUpdate(c.UserContext(), st, ref, req.Text, *req.Public)
-		return err
+		return s.cases.AddUpdate(c.UserContext(), st, ref, req.Text, *req.Public)
 	})
 }
 
@@ -159,16 +157,15 @@ type assignRequest struct {
 // supervisor); the assignee must be an enabled staff account.
 func (s *Server) assignItem(c *fiber.Ctx) error {
 	var req assignRequest
-	return s.staffAct(c, &req, func(st cases.Staff, ref string) error {
+	return s.staffAct(c, &req, func(st cases.Staff, ref string) (*cases.Case, error) {
 		var to *cases.Staff
 		if req.Assignee != "" {
 			var err error
 			if to, err = s.assigneeOf(c, req.Assignee); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		_, err := s.cases.Assign(c.UserContext(), st, ref, strings.Clone(c.Params("id")), to)
-		return err
+		return s.cases.Assign(c.UserContext(), st, ref, strings.Clone(c.Params("id")), to)
 	})
 }
 
@@ -179,9 +176,8 @@ type reassignRequest struct {
 
 func (s *Server) reassignItem(c *fiber.Ctx) error {
 	var req reassignRequest
-	return s.staffAct(c, &req, func(st cases.Staff, ref string) error {
-		_, err := s.cases.Reassign(c.UserContext(), st, ref, strings.Clone(c.Params("id")), req.Team, req.Note)
-		return err
+	return s.staffAct(c, &req, func(st cases.Staff, ref string) (*cases.Case, error) {
+		return s.cases.Reassign(c.UserContext(), st, ref, strings.Clone(c.Params("id")), req.Team, req.Note)
 	})
 }
 
@@ -191,9 +187,8 @@ type mergeRequest struct {
 
 func (s *Server) mergeCase(c *fiber.Ctx) error {
 	var req mergeRequest
-	return s.staffAct(c, &req, func(st cases.Staff, ref string) error {
-		_, err := s.cases.Merge(c.UserContext(), st, ref, req.Into)
-		return err
+	return s.staffAct(c, &req, func(st cases.Staff, ref string) (*cases.Case, error) {
+		return s.cases.Merge(c.UserContext(), st, ref, req.Into)
 	})
 }
 

@@ -184,6 +184,9 @@ func (s *Service) caseByRef(ctx context.Context, ref string) (*Case, error) {
 	return s.cases.FindOne(ctx, store.Eq(fReference, canon))
 }
 
+// Items loads a case's items in order (for a case a caller may already see).
+func (s *Service) Items(ctx context.Context, c *Case) ([]*Item, error) { return s.caseItems(ctx, c) }
+
 // caseItems loads a case's items in order.
 func (s *Service) caseItems(ctx context.Context, c *Case) ([]*Item, error) {
 	out := make([]*Item, 0, len(c.Lines))

@@ -10,10 +10,8 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -135,23 +133,9 @@ func New(ctx context.Context, db *store.DB, ob *outbox.Outbox, opts Options) (*S
 // returns equals what a later read gives back.
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
 
-// retryConflicts runs fn again while it loses an optimistic race, with a
-// short random pause so that racers spread out.
+// retryConflicts runs fn again while it loses an optimistic race.
 func retryConflicts(ctx context.Context, fn func() error) error {
-	for i := range 20 {
-		err := fn()
-		if !errors.Is(err, store.ErrConflict) {
-			return err
-		}
-		t := time.NewTimer(time.Duration(rand.N(i+1)+1) * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return ErrConflict
+	return store.Retry(ctx, fn, store.ErrConflict)
 }
 
 // collect reads every page of a query, up to limit documents.

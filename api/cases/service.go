@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"frontdoor/api/catalogue"
@@ -158,20 +157,7 @@ func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Mill
 // another writer of the same case or counter (a stale version, or two first
 // inserts of one day's counter).
 func (s *Service) tx(ctx context.Context, fn func(ctx context.Context) error) error {
-	for i := range 10 {
-		err := s.db.Tx(ctx, fn)
-		if !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrDuplicate) {
-			return err
-		}
-		t := time.NewTimer(time.Duration(rand.N(i+1)+1) * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return store.ErrConflict
+	return store.Retry(ctx, func() error { return s.db.Tx(ctx, fn) }, store.ErrConflict, store.ErrDuplicate)
 }
 
 // caseByRef finds a case by a reference as typed; a malformed one is simply

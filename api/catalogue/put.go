@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"time"
 
 	"frontdoor/api/store"
 )
@@ -21,7 +19,7 @@ func (c *Catalogue) PutService(ctx context.Context, in Service) (svc *Service, c
 	if err := in.Validate(); err != nil {
 		return nil, false, err
 	}
-	err = retryConflicts(ctx, func() error {
+	err = store.Retry(ctx, func() error {
 		return c.db.Tx(ctx, func(ctx context.Context) error {
 			s := in // fn may run again: start from the input each time
 			svc, created = nil, false
@@ -42,7 +40,7 @@ func (c *Catalogue) PutService(ctx context.Context, in Service) (svc *Service, c
 			svc = &s
 			return nil
 		})
-	})
+	}, store.ErrConflict, store.ErrDuplicate) // two admins saving at once: the later one goes again
 	if err != nil {
 		return nil, false, wrap("put service", err)
 	}
@@ -180,25 +178,6 @@ func (c *Catalogue) seedService(ctx context.Context, s Service, seeding map[stri
 		return nil // seeded meanwhile by another instance
 	}
 	return err
-}
-
-// retryConflicts runs fn again while it loses an optimistic race or a
-// unique-index race, with a short random pause so that racers spread out.
-func retryConflicts(ctx context.Context, fn func() error) error {
-	for i := range 20 {
-		err := fn()
-		if !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrDuplicate) {
-			return err
-		}
-		t := time.NewTimer(time.Duration(rand.N(i+1)+1) * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return ErrConflict
 }
 
 // wrap adds context to store errors and leaves domain errors as they are.

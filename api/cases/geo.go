@@ -9,56 +9,69 @@ import (
 
 // Nearby reports are found through a grid: each item with a location
 // stores the key of its cell, the store indexes it, and the nearby query
-// asks for the 3×3 block of cells around the new point, then keeps what
-// DistanceMetres puts within 50 m. An equality lookup on nine keys works
-// the same on every engine, where a geospatial index would not.
+// asks for the block of cells around the new point, then keeps what
+// DistanceMetres puts within NearbyRadius. An equality lookup on a list of
+// keys works the same on every engine, where a geospatial index would not.
 //
-// Cells are 0.001° of latitude by 0.001° of longitude. The block covers
-// every point within 50 m as long as a cell is at least 50 m across in both
-// directions, so that such a point is never more than one cell away:
-//
-//   - north-south, 0.001° is about 111 m everywhere;
-//   - east-west, 0.001° is 111 m × cos(latitude): 71 m at Land's End
-//     (50°N), 64 m at 55°N and 54 m at 60.8°N, the north of Shetland.
-//
-// So the block is enough anywhere in the UK (it would stop being enough
-// north of about 63°N). Longitude is not wrapped at ±180°: no council is
-// there.
-const cellsPerDegree = 1000
+// Cells are about cellMetres square: rows of cellMetres of latitude, and in
+// each row columns of cellMetres of longitude measured at the row's
+// pole-ward edge (plus a margin), where a degree of longitude is shortest,
+// so every column is at least cellMetres wide all over its row. A point
+// within reach metres of p is then at most reach/cellMetres rows away, and
+// in its row at most as many columns from p's own column counted in that
+// row's widths: the (2k+1)² block never misses one. Small cells keep the
+// block close to the circle (125 m square for 50 m), so the rows read
+// follow the reports near the point, not how many there are in the city.
+const cellMetres = 25.0
 
 // earthRadiusMetres is the mean Earth radius (IUGG), which the haversine
 // formula treats as a sphere; over 50 m the error against the real
 // ellipsoid is well under a metre.
 const earthRadiusMetres = 6_371_008.8
 
-// Cell returns the key of the grid cell that holds p, "lat:lng" in
-// thousandths of a degree rounded down, e.g. "50375:-4143" for
-// 50.3755, -4.1425. Rounding down (not towards zero) keeps cells the same
-// size on both sides of the Greenwich meridian and the equator. p must be a
-// valid point (finite, as checked when the answer is validated).
+// metresPerDegree is the length of a degree of latitude on that sphere.
+const metresPerDegree = earthRadiusMetres * math.Pi / 180
+
+// reachCells is how many cells a point within NearbyRadius may be away.
+var reachCells = int64(math.Ceil(NearbyRadius / cellMetres))
+
+// Cell returns the key of the grid cell that holds p, "row:column".
+// Rounding down (not towards zero) keeps cells the same size on both sides
+// of the Greenwich meridian and the equator. p must be a valid point
+// (finite, as checked when the answer is validated).
 func Cell(p catalogue.Point) string {
-	return cellKey(cellIndex(p.Lat), cellIndex(p.Lng))
+	row := rowOf(p.Lat)
+	return cellKey(row, columnOf(row, p.Lng))
 }
 
-// NearbyCells returns the keys of the 3×3 block of cells centred on p's
-// cell: every cell that can hold a point within 50 m of p.
+// NearbyCells returns the keys of every cell that can hold a point within
+// NearbyRadius of p.
 func NearbyCells(p catalogue.Point) []string {
-	lat, lng := cellIndex(p.Lat), cellIndex(p.Lng)
-	out := make([]string, 0, 9)
-	for dlat := int64(-1); dlat <= 1; dlat++ {
-		for dlng := int64(-1); dlng <= 1; dlng++ {
-			out = append(out, cellKey(lat+dlat, lng+dlng))
+	r := rowOf(p.Lat)
+	out := make([]string, 0, (2*reachCells+1)*(2*reachCells+1))
+	for row := r - reachCells; row <= r+reachCells; row++ {
+		c := columnOf(row, p.Lng)
+		for col := c - reachCells; col <= c+reachCells; col++ {
+			out = append(out, cellKey(row, col))
 		}
 	}
 	return out
 }
 
-func cellIndex(deg float64) int64 {
-	return int64(math.Floor(deg * cellsPerDegree))
+func rowOf(lat float64) int64 { return int64(math.Floor(lat * metresPerDegree / cellMetres)) }
+
+// columnOf is the column of lng in a row, whose width in degrees is
+// cellMetres at the row's pole-ward edge and one cell beyond (the margin
+// covers the neighbours a query looks into from the next rows).
+func columnOf(row int64, lng float64) int64 {
+	edge := math.Max(math.Abs(float64(row)), math.Abs(float64(row+1))) + 1
+	lat := math.Min(edge*cellMetres/metresPerDegree, 89) * math.Pi / 180
+	width := cellMetres / (metresPerDegree * math.Cos(lat))
+	return int64(math.Floor(lng / width))
 }
 
-func cellKey(lat, lng int64) string {
-	return strconv.FormatInt(lat, 10) + ":" + strconv.FormatInt(lng, 10)
+func cellKey(row, col int64) string {
+	return strconv.FormatInt(row, 10) + ":" + strconv.FormatInt(col, 10)
 }
 
 // DistanceMetres is the great-circle distance between a and b by the

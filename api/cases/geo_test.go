@@ -52,34 +52,36 @@ func TestDistanceMetresKnownDistances(t *testing.T) {
 }
 
 func TestCellRoundsDown(t *testing.T) {
-	for _, tc := range []struct {
-		p    catalogue.Point
-		want string
-	}{
-		{catalogue.Point{Lat: 50.3755, Lng: -4.1425}, "50375:-4143"}, // Plymouth: west of Greenwich
-		{catalogue.Point{Lat: 50.3755, Lng: 4.1425}, "50375:4142"},
-		{catalogue.Point{Lat: 51.4779, Lng: -0.0004}, "51477:-1"}, // just west of the meridian: not cell 0
-		{catalogue.Point{Lat: 51.4779, Lng: 0.0004}, "51477:0"},
-		{catalogue.Point{Lat: -0.0004, Lng: -0.0004}, "-1:-1"},
-		{catalogue.Point{Lat: -33.8688, Lng: 151.2093}, "-33869:151209"},
-		{catalogue.Point{}, "0:0"},
-		{catalogue.Point{Lat: math.Copysign(0, -1), Lng: math.Copysign(0, -1)}, "0:0"}, // -0 is 0
+	// Points just either side of the meridian and the equator are in
+	// different cells: floor, not truncation towards zero.
+	for _, pair := range [][2]catalogue.Point{
+		{{Lat: 51.4779, Lng: -0.00001}, {Lat: 51.4779, Lng: 0.00001}},
+		{{Lat: -0.00001, Lng: 1}, {Lat: 0.00001, Lng: 1}},
 	} {
-		if got := Cell(tc.p); got != tc.want {
-			t.Errorf("Cell(%v) = %q, want %q", tc.p, got, tc.want)
+		if Cell(pair[0]) == Cell(pair[1]) {
+			t.Errorf("%v and %v share cell %s", pair[0], pair[1], Cell(pair[0]))
 		}
+	}
+	if Cell(catalogue.Point{}) != "0:0" || Cell(catalogue.Point{Lat: math.Copysign(0, -1), Lng: math.Copysign(0, -1)}) != "0:0" {
+		t.Error("-0 is not 0")
 	}
 }
 
-func TestNearbyCellsIsTheBlockAround(t *testing.T) {
-	got := NearbyCells(catalogue.Point{Lat: 50.3755, Lng: -4.1425})
-	want := []string{
-		"50374:-4144", "50374:-4143", "50374:-4142",
-		"50375:-4144", "50375:-4143", "50375:-4142",
-		"50376:-4144", "50376:-4143", "50376:-4142",
+// TestCellsAreAboutCellMetres: neighbouring cells' corners are about
+// cellMetres apart both ways in Plymouth, so the nearby block stays close
+// to the circle it must cover.
+func TestCellsAreAboutCellMetres(t *testing.T) {
+	p := catalogue.Point{Lat: 50.3755, Lng: -4.1425}
+	cells := NearbyCells(p)
+	if len(cells) != 25 || !slices.Contains(cells, Cell(p)) || cells[12] != Cell(p) {
+		t.Fatalf("NearbyCells = %v (%d), the middle should be %s", cells, len(cells), Cell(p))
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("NearbyCells = %v, want %v", got, want)
+	north := destination(p, 0, 4*cellMetres)
+	east := destination(p, math.Pi/2, 4*cellMetres)
+	for _, q := range []catalogue.Point{north, east} {
+		if slices.Contains(cells, Cell(q)) {
+			t.Errorf("a point 100 m away (%v) is in the block: the cells are too big", q)
+		}
 	}
 }
 
@@ -95,8 +97,8 @@ func destination(p catalogue.Point, bearing, distance float64) catalogue.Point {
 }
 
 // Whatever two points within 50 m of each other in the UK, the second's
-// cell is one of the nine NearbyCells of the first: the nearby query
-// cannot miss a duplicate. Points are drawn all over the UK's latitudes
+// cell is one of the NearbyCells of the first: the nearby query cannot
+// miss a duplicate. Points are drawn all over the UK's latitudes
 // and, to press on the narrowest cells, near the Shetland limit and on a
 // cell's edge with the second point 50 m straight across it.
 func TestNearbyCellsCoverFiftyMetres(t *testing.T) {
@@ -108,10 +110,8 @@ func TestNearbyCellsCoverFiftyMetres(t *testing.T) {
 		bearing, dist := rng.Float64()*2*math.Pi, 50*math.Sqrt(rng.Float64())
 		if i%4 == 0 { // worst case: far north, on the cell's edge, a full 50 m east or west
 			a.Lat = 60.8 - rng.Float64()*0.01
-			a.Lng = math.Floor(a.Lng*cellsPerDegree)/cellsPerDegree + 1e-9
 			bearing, dist = 3*math.Pi/2, 50
 			if i%8 == 0 {
-				a.Lng += 1.0/cellsPerDegree - 2e-9
 				bearing = math.Pi / 2
 			}
 		}

@@ -10,40 +10,65 @@ import (
 	"frontdoor/api/store"
 )
 
-// tally is one day's counters for one service. Counts are keyed by what
-// happened ("created.web", "met", "feedback.kiosk.good", ...). Keeping one
-// document per day and service bounds a year's summary at 365 documents
-// per service, however many cases there were.
+// tally is one day's, or one month's, counters for one service. Counts are
+// keyed by what happened ("created.web", "met", "feedback.kiosk.good", ...).
+// Every count goes to both its day and its month, so a summary reads whole
+// months from one document each and only the days at the edges of its
+// range: a year costs about (12 + 60) documents per service, however many
+// cases there were.
 type tally struct {
 	store.Meta
-	Key     string           `json:"key"` // day + "|" + service
-	Day     string           `json:"day"` // YYYY-MM-DD in London
+	Key     string           `json:"key"`    // period|day|service
+	Period  string           `json:"period"` // periodDay or periodMonth
+	Day     string           `json:"day"`    // YYYY-MM-DD, or YYYY-MM for a month, in London
 	Service string           `json:"service"`
 	Tier    catalogue.Tier   `json:"tier,omitempty"`
 	Counts  map[string]int64 `json:"counts"`
 }
 
-// count adds one to each key of today's tally for the service. Call it
-// inside the transaction of the change it counts.
+const (
+	periodDay   = "day"
+	periodMonth = "month"
+)
+
+// tallySlot is one of the two documents a count goes to.
+type tallySlot struct{ period, day string }
+
+// slots are the day and the month of t.
+func (s *Service) slots(t time.Time) [2]tallySlot {
+	d := s.cal.Day(t)
+	return [2]tallySlot{{periodDay, d}, {periodMonth, d[:7]}}
+}
+
+func (ts tallySlot) key(service string) string { return ts.period + "|" + ts.day + "|" + service }
+
+// count adds one to each key of today's and this month's tallies for the
+// service. Call it inside the transaction of the change it counts.
 func (s *Service) count(ctx context.Context, now time.Time, service string, tier catalogue.Tier, keys ...string) error {
-	day := s.cal.Day(now)
-	key := day + "|" + service
-	t, err := s.tallies.FindOne(ctx, store.Eq(fKey, key))
-	if errors.Is(err, ErrNotFound) {
-		t = &tally{Key: key, Day: day, Service: service, Counts: map[string]int64{}}
-	} else if err != nil {
-		return err
+	for _, slot := range s.slots(now) {
+		key := slot.key(service)
+		t, err := s.tallies.FindOne(ctx, store.Eq(fKey, key))
+		if errors.Is(err, ErrNotFound) {
+			t = &tally{Key: key, Period: slot.period, Day: slot.day, Service: service, Counts: map[string]int64{}}
+		} else if err != nil {
+			return err
+		}
+		if tier != "" {
+			t.Tier = tier
+		}
+		for _, k := range keys {
+			t.Counts[k]++
+		}
+		if t.Version == 0 {
+			err = s.tallies.Insert(ctx, t)
+		} else {
+			err = s.tallies.Replace(ctx, t)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if tier != "" {
-		t.Tier = tier
-	}
-	for _, k := range keys {
-		t.Counts[k]++
-	}
-	if t.Version == 0 {
-		return s.tallies.Insert(ctx, t)
-	}
-	return s.tallies.Replace(ctx, t)
+	return nil
 }
 
 // countInteraction counts a look at a case (tracking) on its own.
@@ -119,22 +144,57 @@ func (s *Service) Insight(ctx context.Context, from, to string) (*Summary, error
 		return nil, err
 	}
 	sum := newSummary(from, to)
-	q := store.Query{Where: []store.Cond{store.Gte(fDay, from), store.Lte(fDay, to)}, Sort: fDay, Limit: store.MaxLimit}
-	for {
-		page, err := s.tallies.Find(ctx, q)
-		if err != nil {
-			return nil, err
+	for _, sp := range spans(from, to) {
+		q := store.Query{Where: []store.Cond{store.Eq(fPeriod, sp.period), store.Gte(fDay, sp.lo), store.Lte(fDay, sp.hi)},
+			Sort: fDay, Limit: store.MaxLimit}
+		for {
+			page, err := s.tallies.Find(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			for i := range page.Items {
+				sum.add(&page.Items[i])
+			}
+			if page.Next == "" {
+				break
+			}
+			q.After = page.Next
 		}
-		for i := range page.Items {
-			sum.add(&page.Items[i])
-		}
-		if page.Next == "" {
-			break
-		}
-		q.After = page.Next
 	}
 	sum.finish()
 	return sum, nil
+}
+
+// span is a run of tallies of one period, lo..hi inclusive.
+type span struct{ period, lo, hi string }
+
+// spans covers the days from..to (valid, in order) with the fewest
+// tallies: the days before the first whole month, the whole months, and
+// the days after the last one.
+func spans(from, to string) []span {
+	const layout = "2006-01-02"
+	f, _ := time.Parse(layout, from)
+	t, _ := time.Parse(layout, to)
+	var out []span
+	if f.Day() != 1 {
+		end := f.AddDate(0, 1, -f.Day()) // the last day of from's month
+		if !end.Before(t) {
+			return []span{{periodDay, from, to}}
+		}
+		out = append(out, span{periodDay, from, end.Format(layout)})
+		f = end.AddDate(0, 0, 1)
+	}
+	last := f // the first day after the whole months
+	for !last.AddDate(0, 1, -1).After(t) {
+		last = last.AddDate(0, 1, 0)
+	}
+	if last.After(f) {
+		out = append(out, span{periodMonth, f.Format("2006-01"), last.AddDate(0, -1, 0).Format("2006-01")})
+	}
+	if !last.After(t) {
+		out = append(out, span{periodDay, last.Format(layout), to})
+	}
+	return out
 }
 
 func checkRange(from, to string) error {

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -144,5 +145,54 @@ func TestFollowOnlyPublicReports(t *testing.T) {
 		Answers: answers(t, map[string]any{"details": "Damp in the bedroom"})}}})
 	if _, err := e.svc.Follow(ctx, bob, c.Reference); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("followed someone's repair: %v", err)
+	}
+}
+
+// TestSpansCoverTheRangeOnce: every day of a range is counted by exactly
+// one span, whole months by their month's tally.
+func TestSpansCoverTheRangeOnce(t *testing.T) {
+	cases := []struct {
+		from, to string
+		want     []span
+	}{
+		{"2026-11-02", "2026-11-02", []span{{periodDay, "2026-11-02", "2026-11-02"}}},
+		{"2026-11-01", "2026-11-30", []span{{periodMonth, "2026-11", "2026-11"}}},
+		{"2026-11-01", "2026-11-29", []span{{periodDay, "2026-11-01", "2026-11-29"}}},
+		{"2025-11-23", "2026-11-22", []span{{periodDay, "2025-11-23", "2025-11-30"}, {periodMonth, "2025-12", "2026-10"},
+			{periodDay, "2026-11-01", "2026-11-22"}}},
+		{"2026-01-31", "2026-03-01", []span{{periodDay, "2026-01-31", "2026-01-31"}, {periodMonth, "2026-02", "2026-02"},
+			{periodDay, "2026-03-01", "2026-03-01"}}},
+		{"2024-02-29", "2024-02-29", []span{{periodDay, "2024-02-29", "2024-02-29"}}},
+		{"2026-12-15", "2027-01-31", []span{{periodDay, "2026-12-15", "2026-12-31"}, {periodMonth, "2027-01", "2027-01"}}},
+	}
+	for _, tc := range cases {
+		if got := spans(tc.from, tc.to); !slices.Equal(got, tc.want) {
+			t.Errorf("spans(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
+// TestInsightAcrossMonths: a range over whole months and edge days counts
+// each case once, whichever tallies it reads.
+func TestInsightAcrossMonths(t *testing.T) {
+	e := newEnv(t)
+	for _, day := range []time.Time{
+		time.Date(2026, 10, 30, 12, 0, 0, 0, time.UTC), time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
+	} {
+		e.clock.Set(day)
+		mustCreate(t, e, NewCase{Owner: alice, Items: []NewItem{streetItem(t, "pothole", central)}})
+	}
+	for _, r := range []struct {
+		from, to string
+		want     int64
+	}{
+		{"2026-10-30", "2026-12-01", 4}, {"2026-10-31", "2026-11-30", 2}, {"2026-11-01", "2026-11-30", 2},
+		{"2026-11-03", "2026-12-31", 2}, {"2026-01-01", "2026-12-31", 4}, {"2026-12-02", "2026-12-31", 0},
+	} {
+		sum, err := e.svc.Insight(ctx, r.from, r.to)
+		if err != nil || sum.Cases.Total != r.want {
+			t.Errorf("%s..%s: %d cases, want %d (%v)", r.from, r.to, sum.Cases.Total, r.want, err)
+		}
 	}
 }

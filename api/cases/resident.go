@@ -158,30 +158,41 @@ type NearbyCase struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// NearbyRadius is how close an open report must be to count as the same problem.
-const NearbyRadius = 50.0
+// NearbyRadius is how close an open report must be to count as the same
+// problem; maxNearby bounds how many are offered.
+const (
+	NearbyRadius = 50.0
+	maxNearby    = 100
+)
 
 // Nearby lists open reports of a service within NearbyRadius metres of p,
 // nearest first. Only services on the public Open311 list take part: where
 // someone reported a noise nuisance is nobody else's business.
 func (s *Service) Nearby(ctx context.Context, service string, p catalogue.Point) ([]NearbyCase, error) {
-	page, err := s.items.Find(ctx, store.Query{Where: []store.Cond{
+	q := store.Query{Where: []store.Cond{
 		store.Eq(fService, service), store.Eq(fOpen, true), store.In(fCell, store.Values(NearbyCells(p))...),
-	}, Limit: store.MaxLimit})
-	if err != nil {
-		return nil, err
-	}
+	}, Limit: store.MaxLimit}
 	out := []NearbyCase{}
-	for _, it := range page.Items {
-		if !it.Public || it.Location == nil {
-			continue
+	for {
+		page, err := s.items.Find(ctx, q)
+		if err != nil {
+			return nil, err
 		}
-		if d := DistanceMetres(p, *it.Location); d <= NearbyRadius {
-			out = append(out, NearbyCase{Reference: it.Reference, Service: it.Service, Status: it.Status, Distance: d, CreatedAt: it.CreatedAt})
+		for _, it := range page.Items {
+			if !it.Public || it.Location == nil {
+				continue
+			}
+			if d := DistanceMetres(p, *it.Location); d <= NearbyRadius {
+				out = append(out, NearbyCase{Reference: it.Reference, Service: it.Service, Status: it.Status, Distance: d, CreatedAt: it.CreatedAt})
+			}
 		}
+		if page.Next == "" || len(out) >= maxNearby {
+			break
+		}
+		q.After = page.Next
 	}
 	sortByDistance(out)
-	return out, nil
+	return out[:min(len(out), maxNearby)], nil
 }
 
 func ptrs[T any](xs []T) []*T {

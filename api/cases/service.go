@@ -71,6 +71,7 @@ const (
 	fCaseID    = "case_id"
 	fKey       = "key"
 	fDay       = "day"
+	fPeriod    = "period"
 	fClaimed   = "claimed"
 )
 
@@ -93,7 +94,7 @@ var (
 	}}
 	tallySpec = store.CollectionSpec{Name: "case_tallies", Indexes: []store.IndexSpec{
 		{Name: "tallies_key", Fields: []string{fKey}, Unique: true},
-		{Name: "tallies_day", Fields: []string{fDay}},
+		{Name: "tallies_period_day", Fields: []string{fPeriod, fDay}},
 	}}
 	attachmentSpec = store.CollectionSpec{Name: "case_attachments", Indexes: []store.IndexSpec{
 		{Name: "attachments_claimed_created", Fields: []string{fClaimed, fCreatedAt}},

@@ -1,0 +1,108 @@
+package push
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"frontdoor/api/store"
+)
+
+// ErrNotFound is the store's own sentinel, so the HTTP layer's error table
+// already maps it (404). Unsubscribing an endpoint that is someone else's
+// gets it too: never a hint that the endpoint exists.
+var ErrNotFound = store.ErrNotFound
+
+// ErrBadOwner: Subscribe or a send was given no owner, both owners, or an id
+// that is not printable text. Owners come from tokens and routes, not from
+// a request body, so this is a programming error upstream (a 500).
+var ErrBadOwner = errors.New("push: want exactly one of resident or case id, printable, at most 200 bytes")
+
+// FieldError is one thing wrong with one value: where (an RFC 6901 JSON
+// Pointer into the input), what (a go-i18n message id) and the message's
+// template data.
+type FieldError struct {
+	Pointer string         `json:"pointer"`
+	ID      string         `json:"id"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+// ValidationError lists everything wrong with an input at once (a 400 problem).
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error names pointers and ids only: endpoints and keys are secrets of the
+// resident's browser and stay out of logs.
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Pointer + " " + f.ID
+	}
+	return "push: invalid: " + strings.Join(parts, "; ")
+}
+
+// EachField gives the HTTP layer every field error without it importing
+// this package's types.
+func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
+	for _, f := range e.Fields {
+		fn(f.Pointer, f.ID, f.Data)
+	}
+}
+
+// Message ids. The first four exist in locales already; the Push ones live
+// in locales/push.<lang>.toml.
+const (
+	MsgRequired     = "FieldRequired"     // This field is required.
+	MsgInvalidValue = "FieldInvalidValue" // This value is not in the expected format.
+	MsgTooLong      = "FieldTooLong"      // Use at most {{.Count}} characters.
+	MsgNotAllowed   = "ValueNotAllowed"
+
+	// MsgEndpointNotAllowed: not https, or a push service we do not send to.
+	MsgEndpointNotAllowed = "PushEndpointNotAllowed"
+	// MsgKeyInvalid: p256dh is not a P-256 public key, or auth not 16 bytes.
+	MsgKeyInvalid = "PushKeyInvalid"
+)
+
+// checker collects field errors so one answer lists every problem.
+type checker struct{ fields []FieldError }
+
+func (c *checker) add(ptr, id string) { c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id}) }
+
+func (c *checker) addCount(ptr, id string, n int) {
+	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id, Data: map[string]any{"Count": n}})
+}
+
+func (c *checker) err() error {
+	if len(c.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: c.fields}
+}
+
+// printable refuses invalid UTF-8, control characters and invisible format
+// characters (bidi overrides could make a notification read differently);
+// newline is allowed where a message body may have paragraphs.
+func printable(s string, newlines bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r == '\n' && newlines {
+			continue
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Co, r) || r == utf8.RuneError {
+			return false
+		}
+		if unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d' {
+			return false
+		}
+	}
+	return true
+}
+
+// validOwner checks a resident or case id as a store key.
+func validOwner(id string) bool {
+	return id != "" && len(id) <= 200 && printable(id, false)
+}

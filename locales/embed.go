@@ -65,7 +65,13 @@ func Areas() []string {
 // data["Count"] choose the plural form. An unknown id renders as itself, so a
 // missing message shows up in review instead of as an empty string.
 func Localize(b *i18n.Bundle, lang, id string, data map[string]any) string {
-	s, err := i18n.NewLocalizer(b, lang).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: data["Count"]})
+	l := i18n.NewLocalizer(b, lang)
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: data["Count"]})
+	if err != nil && data["Count"] != nil {
+		// A message without plural forms ("other" only) beside a Count it
+		// does not print: Welsh or Arabic would ask for a form it lacks.
+		s, err = l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	}
 	if err != nil {
 		return id
 	}

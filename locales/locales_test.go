@@ -344,6 +344,11 @@ func TestLocalizeFallsBackAndPluralizes(t *testing.T) {
 	if got := Localize(b, "ar", "ProblemRateLimitedDetail", map[string]any{"Count": 2}); !strings.Contains(got, "ثانيتين") {
 		t.Errorf("Arabic dual not chosen for 2: %q", got)
 	}
+	// A Count in the data of a message with no plural forms (Welsh asks for
+	// "two" for 2) still renders the message, not its id.
+	if got := Localize(b, "cy", "ProblemNotFoundTitle", map[string]any{"Count": 2}); got != "Heb ei ganfod" {
+		t.Errorf("a Count beside a message without plurals: %q", got)
+	}
 	if got := Localize(b, "en", "NoSuchMessage", nil); got != "NoSuchMessage" {
 		t.Errorf("unknown id rendered %q", got)
 	}

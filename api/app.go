@@ -20,7 +20,9 @@ import (
 	"frontdoor/api/auth"
 	"frontdoor/api/cases"
 	"frontdoor/api/catalogue"
+	"frontdoor/api/notify"
 	"frontdoor/api/open311"
+	"frontdoor/api/push"
 	"frontdoor/api/store"
 )
 
@@ -75,6 +77,11 @@ type Deps struct {
 	Cases     *cases.Service
 	Guard     *auth.Guard
 	Open311   *open311.Clients
+	// Push is Web Push (the VAPID key and subscriptions) and Notify the
+	// notifications service (preferences, alerts); without them their
+	// routes answer 404.
+	Push   *push.Service
+	Notify *notify.Service
 }
 
 // Server is the Fiber app with everything it needs.
@@ -97,6 +104,8 @@ type Server struct {
 	cases     *cases.Service
 	guard     *auth.Guard
 	open311   *open311.Clients
+	push      *push.Service
+	notify    *notify.Service
 }
 
 // New builds the app and mounts every route. ctx bounds start-up work (the
@@ -137,6 +146,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	}
 	s.accounts = deps.Accounts
 	s.catalogue, s.cases, s.guard, s.open311 = deps.Catalogue, deps.Cases, deps.Guard, deps.Open311
+	s.push, s.notify = deps.Push, deps.Notify
 	s.metrics.attach(deps.Outbox, s.log, cfg.Version)
 	if s.app, err = s.newFiberApp(); err != nil {
 		return nil, err
@@ -236,6 +246,16 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/api/v1/admin/open311-clients", s.open311On, admin, s.idempotent, s.createOpen311Client)
 	app.Get("/api/v1/admin/open311-clients", s.open311On, admin, s.listOpen311Clients)
 	app.Delete("/api/v1/admin/open311-clients/:id", s.open311On, admin, s.disableOpen311Client)
+
+	// Push and notifications (issue 5). A device follows its resident's
+	// news, or, with a case reference and its proof, that case only.
+	app.Get("/api/v1/push/key", s.pushOn, s.pushKey)
+	app.Post("/api/v1/push/subscriptions", s.pushOn, anyone, s.subscribe)
+	app.Delete("/api/v1/push/subscriptions", s.pushOn, anyone, s.unsubscribe)
+	app.Get("/api/v1/me/notifications", s.notifyOn, resident, s.getPreferences)
+	app.Put("/api/v1/me/notifications", s.notifyOn, resident, s.putPreferences)
+	app.Post("/api/v1/staff/alerts", s.notifyOn, supervisor, s.idempotent, s.sendAlert)
+	app.Get("/api/v1/staff/alerts/:id", s.notifyOn, supervisor, s.getAlert)
 }
 
 // newFiberApp builds a Fiber app with the full middleware chain and no

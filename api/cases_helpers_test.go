@@ -15,20 +15,29 @@ import (
 	"frontdoor/api/auth"
 	"frontdoor/api/cases"
 	"frontdoor/api/catalogue"
+	"frontdoor/api/notify"
 	"frontdoor/api/open311"
+	"frontdoor/api/push"
 	"frontdoor/locales"
 )
 
 // casesEnv is the whole server with the default catalogue (the demo
-// council's services and teams, in every language), cases and Open311.
+// council's services and teams, in every language), cases, Open311, Web
+// Push and notifications (email and SMS into the development outbox).
 type casesEnv struct {
 	*acctEnv
 	cat     *catalogue.Catalogue
 	cases   *cases.Service
 	clients *open311.Clients
+	push    *push.Service
+	notify  *notify.Service
 }
 
-func newCasesEnv(tb testing.TB) *casesEnv {
+func newCasesEnv(tb testing.TB) *casesEnv { return newCasesEnvWith(tb, nil) }
+
+// newCasesEnvWith sends push messages with client: a local push service's
+// (pushtest.Server.Client), or nil for push's own.
+func newCasesEnvWith(tb testing.TB, client *http.Client) *casesEnv {
 	tb.Helper()
 	ce := &casesEnv{}
 	ce.acctEnv = newAcctEnvWith(tb, acctOutbox, func(e *acctEnv, d *Deps) {
@@ -42,17 +51,42 @@ func newCasesEnv(tb testing.TB) *casesEnv {
 		if err := ce.cat.Seed(ctx, teams, svcs); err != nil {
 			tb.Fatal(err)
 		}
-		notify := cases.Messenger{Users: e.auth, Send: e.dev, BaseURL: "http://frontdoor.test",
-			Localize: func(lang, id string, data map[string]any) string { return locales.Localize(d.Bundle, lang, id, data) }}.Notify
-		if ce.cases, err = cases.New(ctx, e.db, e.ob, ce.cat, cases.Options{Area: catalogue.Plymouth, Notify: notify}); err != nil {
+		localize := func(lang, id string, data map[string]any) string { return locales.Localize(d.Bundle, lang, id, data) }
+		ce.buildNotify(tb, e, client, localize)
+		if ce.cases, err = cases.New(ctx, e.db, e.ob, ce.cat, cases.Options{Area: catalogue.Plymouth, Tell: ce.notify, Push: ce.push,
+			Localize: localize, BaseURL: "http://frontdoor.test"}); err != nil {
 			tb.Fatal(err)
 		}
 		if ce.clients, err = open311.NewClients(ctx, e.db, nil); err != nil {
 			tb.Fatal(err)
 		}
-		d.Catalogue, d.Cases, d.Open311 = ce.cat, ce.cases, ce.clients
+		d.Catalogue, d.Cases, d.Open311, d.Push, d.Notify = ce.cat, ce.cases, ce.clients, ce.push, ce.notify
 	})
 	return ce
+}
+
+// buildNotify is cmd's wiring of push and notifications, on loopback.
+func (ce *casesEnv) buildNotify(tb testing.TB, e *acctEnv, client *http.Client, localize func(lang, id string, data map[string]any) string) {
+	tb.Helper()
+	ctx := context.Background()
+	var err error
+	ce.push, err = push.New(ctx, e.db, e.ob, push.Options{Subject: "mailto:digital@plymouth.example", AllowedHosts: []string{"127.0.0.1"},
+		AllowLoopbackHTTP: true, Client: client,
+		OnUndeliverable: func(ctx context.Context, sub *push.Subscription, msg push.Message) error {
+			if sub.Resident == "" {
+				return nil
+			}
+			return ce.notify.Undeliverable(ctx, sub.Resident, msg.Ref)
+		}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dev := notify.DevMessages{Outbox: e.dev}
+	ce.notify, err = notify.New(ctx, e.db, e.ob, notify.Options{Push: notify.WebPush{Push: ce.push}, Email: dev, SMS: dev,
+		Users: notify.AccountUsers{Users: e.auth}, Localize: localize})
+	if err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // staff makes a member of staff in teams (or a supervisor or admin) and

@@ -88,7 +88,7 @@ func TestCaseJourney(t *testing.T) {
 		t.Errorf("my cases: %+v", owned.Items)
 	}
 	// The resident was told: the development outbox holds the messages.
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for !slices.ContainsFunc(e.dev.Messages("ada@example.org"), func(m auth.Message) bool { return strings.Contains(m.Body, "Hedge trimmed back.") }) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the resident was not told: %+v", e.dev.Messages("ada@example.org"))

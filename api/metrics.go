@@ -23,6 +23,7 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	store    *prometheus.HistogramVec
 	build    *prometheus.GaugeVec
+	push     *prometheus.CounterVec
 	outbox   atomic.Pointer[outboxSource]
 	series   sync.Map // seriesKey -> *requestSeries
 }
@@ -60,8 +61,12 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Name: "frontdoor_build_info",
 			Help: "Always 1; the version label says which build is running.",
 		}, []string{"version"}),
+		push: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdoor_push_messages_total",
+			Help: "Web Push deliveries by outcome: sent, failed, removed (the subscription is gone), retried.",
+		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.store, m.build, outboxCollector{m})
+	reg.MustRegister(m.requests, m.latency, m.store, m.build, m.push, outboxCollector{m})
 	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
 			panic(err)
@@ -154,3 +159,6 @@ func (o outboxCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(n), state)
 	}
 }
+
+// PushOutcome counts one Web Push delivery's outcome (push.Options.Observe).
+func (m *Metrics) PushOutcome(outcome string) { m.push.WithLabelValues(outcome).Inc() }

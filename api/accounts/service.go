@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"frontdoor/api/notify"
 	"frontdoor/api/outbox"
 	"frontdoor/api/store"
 )
@@ -36,6 +37,12 @@ type Options struct {
 	// names to addresses with it. Whatever it returns, the dialer still
 	// refuses addresses that are not public.
 	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
+	// Tell, when set, keeps residents told of their changes' progress
+	// (progress.go); BaseURL starts the links in those messages.
+	Tell interface {
+		Notify(ctx context.Context, ev notify.Event) error
+	}
+	BaseURL string
 }
 
 // PropagateKind is the outbox job kind that delivers a change to a connector.

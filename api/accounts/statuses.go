@@ -116,6 +116,10 @@ func (s *Service) applyStatuses(ctx context.Context, changeID string, ws []*stat
 	if !changed {
 		return nil
 	}
+	before := ch.Status
 	ch.Status, ch.UpdatedAt = overall(ch.Services), now
-	return s.changes.Replace(ctx, ch)
+	if err := s.changes.Replace(ctx, ch); err != nil {
+		return err
+	}
+	return s.tellProgress(ctx, ch, before, ws)
 }

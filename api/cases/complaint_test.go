@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"frontdoor/api/notify"
 )
 
 func complaintCase(t *testing.T, e *env) (*Case, *Item) {
@@ -37,6 +39,17 @@ func TestComplaintEscalatesToStage2(t *testing.T) {
 	if _, err := e.svc.Transition(ctx, relations, c.Reference, it.ID, Move{To: StatusResolved, Outcome: OutcomeNotUpheld,
 		PublicUpdate: "We looked into it and the crew followed the rules."}); err != nil {
 		t.Fatal(err)
+	}
+	// The answer tells the resident until when they may escalate.
+	deadline := e.svc.cal.Due(e.clock.Now(), 20, "working_days")
+	deadline2 := time.Time{}
+	for _, n := range e.waitNotices(t, 4) { // received, in progress, the answer
+		if n.Kind == notify.KindComplaintResponse {
+			deadline2, _ = n.Data["Deadline"].(time.Time)
+		}
+	}
+	if !deadline2.Equal(deadline) {
+		t.Errorf("the complaint answer's deadline %v, want %v", deadline2, deadline)
 	}
 	if _, err := e.svc.Escalate(ctx, Requester{Resident: bob}, c.Reference, it.ID, "Not mine"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("another resident escalated it: %v", err)

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"frontdoor/api/catalogue"
+	"frontdoor/api/notify"
 	"frontdoor/api/outbox"
 	"frontdoor/api/store"
 	"frontdoor/api/store/sqlite"
+	"frontdoor/locales"
 )
 
 var ctx = context.Background()
@@ -28,15 +30,15 @@ func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // env is the case service on a real SQLite store, with a catalogue of test
-// services and a running outbox whose notices land in notices.
+// services and a running outbox whose notifications land in events.
 type env struct {
 	db    *store.DB
 	cat   *catalogue.Catalogue
 	svc   *Service
 	clock *clock
 
-	mu      sync.Mutex
-	notices []Notice
+	mu     sync.Mutex
+	events []notify.Event
 }
 
 // monday10 is Monday 2 November 2026, 10:00 London (GMT): a working day
@@ -61,7 +63,12 @@ func newEnv(tb testing.TB) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.svc, err = New(ctx, db, ob, e.cat, Options{Now: e.clock.Now, Area: catalogue.Plymouth, Notify: e.notify})
+	bundle, err := locales.Bundle()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.svc, err = New(ctx, db, ob, e.cat, Options{Now: e.clock.Now, Area: catalogue.Plymouth, Tell: e, BaseURL: "https://frontdoor.test",
+		Localize: func(lang, id string, data map[string]any) string { return locales.Localize(bundle, lang, id, data) }})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -74,20 +81,21 @@ func newEnv(tb testing.TB) *env {
 	return e
 }
 
-func (e *env) notify(_ context.Context, n Notice) error {
+// Notify records a notification, as notify.Service would queue it.
+func (e *env) Notify(_ context.Context, ev notify.Event) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.notices = append(e.notices, n)
+	e.events = append(e.events, ev)
 	return nil
 }
 
-// waitNotices waits until at least n notices have been delivered.
-func (e *env) waitNotices(tb testing.TB, n int) []Notice {
+// waitNotices waits until at least n notifications have been queued.
+func (e *env) waitNotices(tb testing.TB, n int) []notify.Event {
 	tb.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		e.mu.Lock()
-		got := append([]Notice(nil), e.notices...)
+		got := append([]notify.Event(nil), e.events...)
 		e.mu.Unlock()
 		if len(got) >= n {
 			return got

@@ -87,7 +87,7 @@ func TestNearbyFindsTheSameProblem(t *testing.T) {
 	if _, err := e.svc.AddUpdate(ctx, grounds, c1.Reference, "Booked for Thursday.", true); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for !e.noticeTo(bob, "Booked for Thursday.") {
 		if time.Now().After(deadline) {
 			t.Fatal("the follower was not told of the update")
@@ -102,11 +102,9 @@ func TestNearbyFindsTheSameProblem(t *testing.T) {
 func (e *env) noticeTo(resident, text string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, n := range e.notices {
-		for _, f := range n.Followers {
-			if f == resident && n.Text == text {
-				return true
-			}
+	for _, ev := range e.events {
+		if ev.To.Resident == resident && ev.Data["Update"] == text {
+			return true
 		}
 	}
 	return false

@@ -202,3 +202,18 @@ func ptrs[T any](xs []T) []*T {
 	}
 	return out
 }
+
+// Owned is the case when the requester may see it (the owner, or someone
+// giving the email, postcode or phone they reported with); ErrNotFound
+// otherwise. Unlike Track it counts no interaction: it is for settings
+// about the case (a device following it), not a look at it.
+func (s *Service) Owned(ctx context.Context, rq Requester, ref string) (*Case, error) {
+	c, err := s.caseByRef(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if !c.owns(rq) {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}

@@ -33,9 +33,13 @@ type Options struct {
 	Calendar *Calendar        // England and Wales bank holidays when nil
 	Area     catalogue.Area   // where location answers must fall
 	Logger   *slog.Logger
-	// Notify tells people about a public event of a case; run by outbox
-	// workers, retried when it fails. Nil sends nothing.
-	Notify func(ctx context.Context, n Notice) error
+	// Tell and Push tell people about the public events of their cases
+	// (notify.go); either may be nil. Localize renders texts in a case's
+	// language; BaseURL starts the links in messages.
+	Tell     Teller
+	Push     CasePusher
+	Localize func(lang, id string, data map[string]any) string
+	BaseURL  string
 }
 
 // Service holds the case collections and the use cases over them.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"frontdoor/api/notify"
 )
 
 // TestWorkflowTable walks every pair of statuses: only the workflow's own
@@ -68,8 +70,13 @@ func TestStaffWorkBothItems(t *testing.T) {
 	}
 	// The resident heard of every public event, with staff's words.
 	notices := e.waitNotices(t, 6) // created, four moves, feedback requested
-	if !slices.ContainsFunc(notices, func(n Notice) bool { return n.Text == "Cut on Tuesday." && n.Owner == alice }) {
+	if !slices.ContainsFunc(notices, func(n notify.Event) bool {
+		return n.Data["Update"] == "Status: resolved. Cut on Tuesday." && n.To.Resident == alice && n.URL == "https://frontdoor.test/cases/"+c.Reference
+	}) {
 		t.Errorf("the public update never reached the resident: %+v", notices)
+	}
+	if !slices.ContainsFunc(notices, func(n notify.Event) bool { return n.Kind == notify.KindCaseResolved }) {
+		t.Errorf("no feedback request was sent: %+v", notices)
 	}
 }
 
@@ -190,11 +197,13 @@ func TestNotesStayInternal(t *testing.T) {
 	notices := e.waitNotices(t, 2) // created, the update
 	time.Sleep(50 * time.Millisecond)
 	for _, n := range e.waitNotices(t, len(notices)) {
-		if n.Text == "Resident sounds upset" {
+		if n.Data["Update"] == "Resident sounds upset" {
 			t.Fatal("an internal note was sent to the resident")
 		}
 	}
-	if !slices.ContainsFunc(notices, func(n Notice) bool { return n.Kind == EventUpdate && n.Text == "We will visit on Friday." }) {
+	if !slices.ContainsFunc(notices, func(n notify.Event) bool {
+		return n.Kind == notify.KindCaseUpdate && n.Data["Update"] == "We will visit on Friday."
+	}) {
 		t.Errorf("the public update was not told: %+v", notices)
 	}
 }

@@ -60,3 +60,23 @@ func TestKeysRotateMakesANewKeyEachTime(t *testing.T) {
 		t.Fatalf("rotation kept the same key %s", kids[0])
 	}
 }
+
+// TestKeysVapidIsMadeOnceAndKept: the Web Push key is made with the store
+// and never changes (a new one would orphan every subscription); only the
+// public half is printed.
+func TestKeysVapidIsMadeOnceAndKept(t *testing.T) {
+	dir := t.TempDir()
+	key := regexp.MustCompile(`VAPID public key ([A-Za-z0-9_-]{87})\n`)
+	var keys []string
+	for range 2 {
+		code, out, errs := runWith(t, "", "keys", "vapid", "--data-dir", dir)
+		m := key.FindStringSubmatch(out)
+		if code != 0 || m == nil || strings.Contains(errs, m[1]) {
+			t.Fatalf("keys vapid: exit %d, out %q, err %q", code, out, errs)
+		}
+		keys = append(keys, m[1])
+	}
+	if keys[0] != keys[1] {
+		t.Fatalf("the VAPID key changed: %s then %s", keys[0], keys[1])
+	}
+}

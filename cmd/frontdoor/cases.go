@@ -33,13 +33,8 @@ func (m *Main) buildCases(ctx context.Context, baseURL string, bundle *i18n.Bund
 	if err := cat.Seed(ctx, teams, services); err != nil {
 		return err
 	}
-	opts := cases.Options{Area: m.cfg.Area, Logger: m.logger}
-	if deps.DevMessages != nil {
-		// Until push and real email/SMS arrive, residents hear of their cases
-		// in development only (the messages show at /api/v1/dev/messages).
-		opts.Notify = cases.Messenger{Users: m.auth, Send: deps.DevMessages, BaseURL: baseURL,
-			Localize: func(lang, id string, data map[string]any) string { return locales.Localize(bundle, lang, id, data) }}.Notify
-	}
+	opts := cases.Options{Area: m.cfg.Area, Logger: m.logger, Tell: m.notify, Push: m.push, BaseURL: baseURL,
+		Localize: func(lang, id string, data map[string]any) string { return locales.Localize(bundle, lang, id, data) }}
 	if m.cases, err = cases.New(ctx, m.db, m.outbox, cat, opts); err != nil {
 		return err
 	}

@@ -31,7 +31,18 @@ type Config struct {
 	OutboxWorkers  int
 	Secret         string         // FRONTDOOR_SECRET; never printed
 	Area           catalogue.Area // where the council's services are; reports elsewhere are refused
+
+	VAPIDSubject string   // how push services reach the council: mailto: or https:
+	PushHosts    []string // push service hosts subscriptions may use; empty: push.DefaultHosts
+	SMTP         SMTPConfig
+	GovNotify    GovNotifyConfig
 }
+
+// SMTPConfig is a mail server for email; Addr empty means none.
+type SMTPConfig struct{ Addr, Username, Password, From string }
+
+// GovNotifyConfig is GOV.UK Notify for email and SMS; APIKey empty means none.
+type GovNotifyConfig struct{ URL, APIKey, EmailTemplate, SMSTemplate string }
 
 // Production reports whether the unsafe-setting checks apply.
 func (c Config) Production() bool { return c.Env == "production" }
@@ -148,6 +159,33 @@ var settings = []setting{
 		c.Area = a
 		return err
 	}},
+	{"FRONTDOOR_VAPID_SUBJECT", "vapid-subject", "", "how push services reach the council: mailto:address or https URL (required in production)", func(c *Config, v string) error {
+		if v != "" && !strings.HasPrefix(v, "mailto:") && !strings.HasPrefix(v, "https://") {
+			return fmt.Errorf("must start with mailto: or https://, got %q", v)
+		}
+		c.VAPIDSubject = v
+		return nil
+	}},
+	{"FRONTDOOR_PUSH_HOSTS", "push-hosts", "", "comma-separated push service hosts browsers' subscriptions may use; empty: the major browsers' push services", func(c *Config, v string) error {
+		c.PushHosts = splitList(v)
+		return nil
+	}},
+	{"FRONTDOOR_SMTP_ADDR", "smtp-addr", "", "mail server host:port for email (STARTTLS required)", func(c *Config, v string) error {
+		if v != "" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("must be host:port, got %q", v)
+			}
+		}
+		c.SMTP.Addr = v
+		return nil
+	}},
+	{"FRONTDOOR_SMTP_USERNAME", "smtp-username", "", "mail server user name", func(c *Config, v string) error { c.SMTP.Username = v; return nil }},
+	{"FRONTDOOR_SMTP_PASSWORD", "smtp-password", "", "mail server password; never printed", func(c *Config, v string) error { c.SMTP.Password = v; return nil }},
+	{"FRONTDOOR_SMTP_FROM", "smtp-from", "", "the From address of email, e.g. \"Plymouth City Council <noreply@plymouth.gov.uk>\"", func(c *Config, v string) error { c.SMTP.From = v; return nil }},
+	{"FRONTDOOR_NOTIFY_URL", "notify-url", "https://api.notifications.service.gov.uk", "GOV.UK Notify's API", func(c *Config, v string) error { c.GovNotify.URL = v; return nil }},
+	{"FRONTDOOR_NOTIFY_API_KEY", "notify-api-key", "", "GOV.UK Notify API key; never printed", func(c *Config, v string) error { c.GovNotify.APIKey = v; return nil }},
+	{"FRONTDOOR_NOTIFY_EMAIL_TEMPLATE", "notify-email-template", "", "GOV.UK Notify email template id (content: ((subject)) and ((body)))", func(c *Config, v string) error { c.GovNotify.EmailTemplate = v; return nil }},
+	{"FRONTDOOR_NOTIFY_SMS_TEMPLATE", "notify-sms-template", "", "GOV.UK Notify text message template id (content: ((body)))", func(c *Config, v string) error { c.GovNotify.SMSTemplate = v; return nil }},
 	{"FRONTDOOR_OUTBOX_WORKERS", "outbox-workers", "16", "workers delivering outbox jobs (mostly waiting on other systems, so more than cores)", intSetting(1, 256, func(c *Config, n int) { c.OutboxWorkers = n })},
 }
 
@@ -211,8 +249,20 @@ func lookup(getenv func(string) string, name string) (string, bool) {
 // validate checks what single settings cannot: combinations, and production's
 // refusal of unsafe settings.
 func (c *Config) validate() error {
+	if c.SMTP.Addr != "" && c.SMTP.From == "" {
+		return &ConfigError{"FRONTDOOR_SMTP_FROM", "must be set with FRONTDOOR_SMTP_ADDR"}
+	}
+	if c.GovNotify.APIKey != "" && c.GovNotify.EmailTemplate == "" && c.GovNotify.SMSTemplate == "" {
+		return &ConfigError{"FRONTDOOR_NOTIFY_EMAIL_TEMPLATE", "set it or FRONTDOOR_NOTIFY_SMS_TEMPLATE with FRONTDOOR_NOTIFY_API_KEY"}
+	}
 	if !c.Production() {
 		return nil // an empty BaseURL means "http:// and wherever we listen"
+	}
+	if c.VAPIDSubject == "" {
+		return &ConfigError{"FRONTDOOR_VAPID_SUBJECT", "must be set in production (mailto:someone@council.example)"}
+	}
+	if c.SMTP.Addr == "" && c.GovNotify.EmailTemplate == "" {
+		return &ConfigError{"FRONTDOOR_SMTP_ADDR", "production needs an email channel: a mail server or GOV.UK Notify (FRONTDOOR_NOTIFY_API_KEY and FRONTDOOR_NOTIFY_EMAIL_TEMPLATE)"}
 	}
 	if c.BaseURL == "" {
 		return &ConfigError{"FRONTDOOR_BASE_URL", "must be set in production"}

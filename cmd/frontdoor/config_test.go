@@ -76,11 +76,16 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{nil, map[string]string{"FRONTDOOR_AREA": "50,-4"}, "FRONTDOOR_AREA"},
 		{[]string{"--area", "50 -4; 51 -4"}, nil, "--area"},
 		// production refuses unsafe settings
-		{nil, map[string]string{"FRONTDOOR_ENV": "production"}, "FRONTDOOR_BASE_URL"},
-		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "http://council.example"}, "FRONTDOOR_BASE_URL"},
-		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example", "FRONTDOOR_CORS_ORIGINS": "*"}, "FRONTDOOR_CORS_ORIGINS"},
-		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example", "FRONTDOOR_RATE_LIMIT": "0"}, "FRONTDOOR_RATE_LIMIT"},
-		{nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example"}, "FRONTDOOR_SECRET"},
+		{nil, prod(nil, "FRONTDOOR_BASE_URL"), "FRONTDOOR_BASE_URL"},
+		{nil, prod(map[string]string{"FRONTDOOR_BASE_URL": "http://council.example"}), "FRONTDOOR_BASE_URL"},
+		{nil, prod(map[string]string{"FRONTDOOR_CORS_ORIGINS": "*"}), "FRONTDOOR_CORS_ORIGINS"},
+		{nil, prod(map[string]string{"FRONTDOOR_RATE_LIMIT": "0"}), "FRONTDOOR_RATE_LIMIT"},
+		{nil, prod(nil, "FRONTDOOR_SECRET"), "FRONTDOOR_SECRET"},
+		{nil, prod(nil, "FRONTDOOR_VAPID_SUBJECT"), "FRONTDOOR_VAPID_SUBJECT"},
+		{nil, prod(nil, "FRONTDOOR_SMTP_ADDR", "FRONTDOOR_SMTP_FROM"), "FRONTDOOR_SMTP_ADDR"},
+		{nil, map[string]string{"FRONTDOOR_SMTP_ADDR": "mail.example:587"}, "FRONTDOOR_SMTP_FROM"},
+		{nil, map[string]string{"FRONTDOOR_NOTIFY_API_KEY": "k"}, "FRONTDOOR_NOTIFY_EMAIL_TEMPLATE"},
+		{nil, map[string]string{"FRONTDOOR_VAPID_SUBJECT": "someone@example.org"}, "FRONTDOOR_VAPID_SUBJECT"},
 		{nil, map[string]string{"FRONTDOOR_SECRET": "too short"}, "FRONTDOOR_SECRET"},
 	}
 	for _, tc := range cases {
@@ -90,9 +95,28 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 			t.Errorf("%v %v: got %v, want an error naming %s", tc.args, tc.env, err, tc.name)
 		}
 	}
-	if _, err := load(t, nil, map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example", "FRONTDOOR_SECRET": strings.Repeat("k", 32)}); err != nil {
+	if _, err := load(t, nil, prod(nil)); err != nil {
 		t.Errorf("a safe production configuration was refused: %v", err)
 	}
+	notifyOnly := prod(map[string]string{"FRONTDOOR_NOTIFY_API_KEY": "k", "FRONTDOOR_NOTIFY_EMAIL_TEMPLATE": "t"}, "FRONTDOOR_SMTP_ADDR", "FRONTDOOR_SMTP_FROM")
+	if _, err := load(t, nil, notifyOnly); err != nil {
+		t.Errorf("production with GOV.UK Notify for email was refused: %v", err)
+	}
+}
+
+// prod is a safe production environment with extra settings, less the
+// ones named in without.
+func prod(extra map[string]string, without ...string) map[string]string {
+	env := map[string]string{"FRONTDOOR_ENV": "production", "FRONTDOOR_BASE_URL": "https://council.example",
+		"FRONTDOOR_SECRET": strings.Repeat("k", 32), "FRONTDOOR_VAPID_SUBJECT": "mailto:digital@council.example",
+		"FRONTDOOR_SMTP_ADDR": "mail.council.example:587", "FRONTDOOR_SMTP_FROM": "noreply@council.example"}
+	for k, v := range extra {
+		env[k] = v
+	}
+	for _, k := range without {
+		delete(env, k)
+	}
+	return env
 }
 
 func TestInvalidConfigurationExitsTwoWithOneLine(t *testing.T) {

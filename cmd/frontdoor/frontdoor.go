@@ -20,7 +20,9 @@ import (
 	"frontdoor/api/accounts"
 	"frontdoor/api/auth"
 	"frontdoor/api/cases"
+	"frontdoor/api/notify"
 	"frontdoor/api/outbox"
+	"frontdoor/api/push"
 	"frontdoor/api/store"
 	"frontdoor/api/store/mongo"
 	"frontdoor/api/store/sqlite"
@@ -42,6 +44,8 @@ type Main struct {
 	auth        *auth.Service
 	tokens      *auth.Tokens
 	cases       *cases.Service
+	push        *push.Service
+	notify      *notify.Service
 	server      *api.Server
 	listener    net.Listener
 	served      chan error
@@ -89,10 +93,14 @@ func (m *Main) build(ctx context.Context, baseURL string, bundle *i18n.Bundle, m
 		return err
 	}
 	deps := api.Deps{Store: m.db, Logger: m.logger, Bundle: bundle, Metrics: metrics, Outbox: m.outbox}
+	if err := m.buildNotify(ctx, bundle, metrics, &deps); err != nil {
+		return err
+	}
 	if err := m.buildIdentity(ctx, baseURL, key, bundle, &deps); err != nil {
 		return err
 	}
-	deps.Accounts, err = accounts.New(ctx, m.db, m.outbox, accounts.Options{Logger: m.logger, AllowLoopbackHTTP: !m.cfg.Production()})
+	deps.Accounts, err = accounts.New(ctx, m.db, m.outbox, accounts.Options{Logger: m.logger, AllowLoopbackHTTP: !m.cfg.Production(),
+		Tell: m.notify, BaseURL: baseURL})
 	if err != nil {
 		return err
 	}
@@ -127,27 +135,13 @@ func (m *Main) buildIdentity(ctx context.Context, baseURL string, key []byte, bu
 	if err != nil {
 		return err
 	}
-	var notifier auth.Notifier = noChannel{}
-	if !m.cfg.Production() {
-		deps.DevMessages = auth.NewDevOutbox(0, nil)
-		notifier = deps.DevMessages
-	} else {
-		m.logger.Warn("no notification channel yet: sign-in and verification codes cannot be sent")
-	}
 	deps.Guard = guard
 	m.auth, err = auth.NewService(ctx, m.db, auth.ServiceOptions{
-		Hasher: hasher, Guard: guard, Tokens: m.tokens, Notifier: notifier, Logger: m.logger,
+		Hasher: hasher, Guard: guard, Tokens: m.tokens, Notifier: m.notify, Logger: m.logger,
 		Localize: func(lang, id string, data map[string]any) string { return locales.Localize(bundle, lang, id, data) },
 	})
 	deps.Auth, deps.Tokens = m.auth, m.tokens
 	return err
-}
-
-// noChannel is the notifier of a production server with no channel set up.
-type noChannel struct{}
-
-func (noChannel) Send(context.Context, auth.Message) error {
-	return errors.New("no notification channel is configured")
 }
 
 func openEngine(ctx context.Context, cfg Config, logger *slog.Logger) (store.Engine, string, error) {
@@ -186,6 +180,15 @@ func (m *Main) RotateKeys(ctx context.Context) error {
 			fmt.Fprintf(m.stdout, "frontdoor: new signing key %s\n", kid)
 		}
 		return err
+	})
+}
+
+// VAPIDKey prints the Web Push public key (opening the store makes the key
+// pair if there is none), never the private one.
+func (m *Main) VAPIDKey(ctx context.Context) error {
+	return m.once(ctx, func() error {
+		fmt.Fprintf(m.stdout, "frontdoor: VAPID public key %s\n", m.push.PublicKey())
+		return nil
 	})
 }
 

@@ -24,6 +24,7 @@ Usage:
   frontdoor [serve] [flags]   start the server (the default)
   frontdoor migrate [flags]   create or upgrade the store's schema and indexes, then exit
   frontdoor keys rotate       make a new token signing key (old ones verify until their tokens expire)
+  frontdoor keys vapid        make the Web Push (VAPID) key pair if there is none, and print its public key
   frontdoor admin create-user --email E --role R [--team T]... --password-stdin
                               make a staff, supervisor, admin or councillor account
   frontdoor version           print the version
@@ -54,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		cmd, args = cmd+" "+args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "migrate", "keys rotate", "admin create-user":
+	case "serve", "migrate", "keys rotate", "keys vapid", "admin create-user":
 	case "version":
 		fmt.Fprintf(stdout, "frontdoor %s (%s)\n", version, runtime.Version())
 		return 0
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = m.Migrate(ctx)
 	case "keys rotate":
 		err = m.RotateKeys(ctx)
+	case "keys vapid":
+		err = m.VAPIDKey(ctx)
 	case "admin create-user":
 		in, uerr := user.input(stdin)
 		if uerr != nil {
@@ -109,6 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 var commandHelp = map[string]string{
 	"serve":             "Starts the HTTP server and the outbox workers; stops gracefully on SIGINT or SIGTERM.",
 	"keys rotate":       "Makes a new signing key for access tokens; tokens signed with the old key stay valid until they expire.",
+	"keys vapid":        "Makes the Web Push (VAPID) key pair if the store has none, and prints its public key. The key is kept for good:\na new one would orphan every browser's subscription.",
 	"admin create-user": "Creates a verified account for a member of staff (role staff needs --team), a supervisor, an admin or a councillor.\nThe password is read from the first line of standard input.",
 	"migrate":           "Creates or upgrades the store's schema and declared indexes; idempotent, so safe to run any number of times.",
 }

@@ -12,6 +12,7 @@ import (
 	"frontdoor/api/accounts"
 	"frontdoor/api/auth"
 	"frontdoor/api/cases"
+	"frontdoor/api/catalogue"
 	"frontdoor/api/open311"
 	"frontdoor/api/store"
 )
@@ -104,6 +105,7 @@ var errorTable = []struct {
 	{store.ErrBadCursor, kindBadCursor},
 	{store.ErrTooLarge, kindFileTooLarge},
 	{accounts.ErrNotFailed, kindPropagationNotFailed},
+	{catalogue.ErrStale, kindConflict},
 	{cases.ErrTransition, kindTransition},
 	{cases.ErrFinished, kindCaseFinished},
 	{cases.ErrFeedbackGiven, kindFeedbackGiven},

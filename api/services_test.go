@@ -53,6 +53,11 @@ func TestAdminEditsTheCatalogue(t *testing.T) {
 	if version(v1) != 1.0 || version(v2) != 2.0 {
 		t.Errorf("form versions %v and %v", version(v1), version(v2))
 	}
+	// Saving an older copy (its version) would undo the change just made.
+	stale := strings.Replace(svc("Is it blocking?"), `{"name"`, `{"version": 1, "name"`, 1)
+	mustProblem(t, e.call(t, "PUT", "/api/v1/admin/services/fallen-tree", admin, stale), 409, "conflict")
+	current := strings.Replace(svc("Can people get past?"), `{"name"`, fmt.Sprintf(`{"version": %v, "name"`, updated["version"]), 1)
+	mustJSON[map[string]any](t, e.call(t, "PUT", "/api/v1/admin/services/fallen-tree", admin, current), 200)
 	view := mustJSON[map[string]any](t, e.call(t, "GET", "/api/v1/services/fallen-tree?lang=cy", "", ""), 200)
 	if view["name"] != "Rhoi gwybod am goeden wedi cwympo" || view["description"] != "A tree down on a road or path." {
 		t.Errorf("the Welsh view (English where no Welsh): %v", view)

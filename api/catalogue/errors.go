@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"errors"
 	"strings"
 
 	"frontdoor/api/store"
@@ -12,6 +13,10 @@ var (
 	ErrNotFound = store.ErrNotFound
 	ErrConflict = store.ErrConflict
 )
+
+// ErrStale: a service was saved with the version of an older copy (its
+// "version" field, when given): someone else changed it since (409).
+var ErrStale = errors.New("catalogue: service changed since it was read")
 
 // FieldError is one thing wrong with one value: where (an RFC 6901 JSON
 // Pointer into the input, "" for the whole of it), what (a go-i18n message

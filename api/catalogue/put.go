@@ -62,6 +62,9 @@ func (c *Catalogue) insertService(ctx context.Context, s *Service) error {
 // replaceService stores s over cur, with a new form version when the
 // questions changed.
 func (c *Catalogue) replaceService(ctx context.Context, cur, s *Service) error {
+	if s.Version != 0 && s.Version != cur.Version {
+		return ErrStale // the admin edited an older copy: another change came first
+	}
 	now := c.now()
 	s.Meta = cur.Meta
 	s.Form.Version = cur.Form.Version

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"frontdoor/api/internal/netguard"
 	"frontdoor/api/store"
 )
 
@@ -243,7 +244,7 @@ func checkWebhookURL(raw string, loopback bool) string {
 	default:
 		return MsgURLNotHTTPS
 	}
-	if a, err := netip.ParseAddr(host); err == nil && !addrAllowed(a, loopback) {
+	if a, err := netip.ParseAddr(host); err == nil && !netguard.Allowed(a, loopback) {
 		return MsgURLInvalid
 	}
 	return ""

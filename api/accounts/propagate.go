@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"frontdoor/api/internal/netguard"
 	"frontdoor/api/outbox"
 	"frontdoor/api/store"
 )
@@ -147,7 +148,7 @@ func (s *Service) deliver(ctx context.Context, conn *connectorRecord, key string
 // guard refused will not become acceptable by waiting: it needs a person.
 func transportOutcome(err error) outcome {
 	switch {
-	case errors.Is(err, errRefusedAddress):
+	case errors.Is(err, netguard.ErrRefused):
 		const note = "address refused: not a public address"
 		return outcome{StatusFailed, note, outbox.Permanent(errors.New(note))}
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err):

@@ -15,6 +15,7 @@ import (
 
 	webpush "github.com/SherClockHolmes/webpush-go"
 
+	"frontdoor/api/internal/netguard"
 	"frontdoor/api/outbox"
 	"frontdoor/api/store"
 )
@@ -127,7 +128,7 @@ func (s *Service) settle(ctx context.Context, job outbox.Job, sub *Subscription,
 		return nil
 	case code == http.StatusNotFound || code == http.StatusGone:
 		return s.remove(ctx, sub, a.msg, code)
-	case a.err != nil && errors.Is(a.err, errRefusedAddress):
+	case a.err != nil && errors.Is(a.err, netguard.ErrRefused):
 		return s.giveUp(ctx, sub, a.msg, "refused to connect: the push service host resolved to a non-public address")
 	case a.unsendable:
 		return s.giveUp(ctx, sub, a.msg, "could not build the message for this subscription")

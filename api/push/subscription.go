@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"frontdoor/api/internal/netguard"
 	"frontdoor/api/store"
 )
 
@@ -132,7 +133,7 @@ func (s *Service) checkEndpoint(raw string) (host, id string) {
 // list (a typo, or an attempt at the council's network) is refused here.
 func (s *Service) hostAllowed(host string) bool {
 	if a, err := netip.ParseAddr(host); err == nil {
-		return addrAllowed(a, s.opts.AllowLoopbackHTTP) && slices.Contains(s.hosts, a.String())
+		return netguard.Allowed(a, s.opts.AllowLoopbackHTTP) && slices.Contains(s.hosts, a.String())
 	}
 	for _, h := range s.hosts {
 		if host == h || strings.HasSuffix(host, "."+h) {

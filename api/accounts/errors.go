@@ -2,9 +2,17 @@ package accounts
 
 import (
 	"errors"
-	"strings"
 
+	"frontdoor/api/internal/fields"
 	"frontdoor/api/store"
+)
+
+// FieldError and ValidationError are the shape every domain package
+// reports bad input in (package fields), so the HTTP layer maps them all
+// with one rule.
+type (
+	FieldError      = fields.FieldError
+	ValidationError = fields.ValidationError
 )
 
 // ErrNotFound and ErrConflict are the store's own sentinels, so the HTTP
@@ -25,37 +33,6 @@ var (
 	// ErrNotFailed: staff asked to retry a delivery that has not failed (409).
 	ErrNotFailed = errors.New("accounts: delivery has not failed")
 )
-
-// FieldError is one thing wrong with one value: where (an RFC 6901 JSON
-// Pointer into the input, "" for the whole of it), what (a go-i18n message
-// id) and the message's template data ({{.Count}} and the like).
-type FieldError struct {
-	Pointer string         `json:"pointer"`
-	ID      string         `json:"id"`
-	Data    map[string]any `json:"data,omitempty"`
-}
-
-// ValidationError lists everything wrong with an input at once (a 400 problem).
-type ValidationError struct {
-	Fields []FieldError
-}
-
-// Error names pointers and ids only: values may be personal data.
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Pointer + " " + f.ID
-	}
-	return "accounts: invalid: " + strings.Join(parts, "; ")
-}
-
-// EachField gives the HTTP layer every field error, without it importing
-// this package's types.
-func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
-	for _, f := range e.Fields {
-		fn(f.Pointer, f.ID, f.Data)
-	}
-}
 
 // ConflictError says a value is already held elsewhere: a verified email
 // or phone on another customer record, a service already linked (409).

@@ -11,7 +11,16 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"frontdoor/api/internal/fields"
 	"frontdoor/api/store"
+)
+
+// FieldError and ValidationError are the shape every domain package
+// reports bad input in (package fields), so the HTTP layer maps them all
+// with one rule.
+type (
+	FieldError      = fields.FieldError
+	ValidationError = fields.ValidationError
 )
 
 // User is the credential record of one person: how they sign in and what
@@ -156,37 +165,6 @@ const (
 	MsgEmailInUse         = "EmailInUse"
 	MsgCurrentPasswordBad = "CurrentPasswordWrong"
 )
-
-// FieldError is one thing wrong with one value: an RFC 6901 JSON Pointer
-// into the input ("" for the whole of it), a go-i18n message id and the
-// message's template data.
-type FieldError struct {
-	Pointer string
-	ID      string
-	Data    map[string]any
-}
-
-// ValidationError lists everything wrong with an input at once.
-type ValidationError struct {
-	Fields []FieldError
-}
-
-// Error names pointers and ids only: values may be personal data.
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Pointer + " " + f.ID
-	}
-	return "auth: invalid: " + strings.Join(parts, "; ")
-}
-
-// EachField gives the HTTP layer every field error, without it importing
-// this package's types.
-func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
-	for _, f := range e.Fields {
-		fn(f.Pointer, f.ID, f.Data)
-	}
-}
 
 // ConflictError says a value already belongs to another user (admin
 // operations only: residents are never told).

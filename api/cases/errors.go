@@ -3,7 +3,7 @@ package cases
 import (
 	"errors"
 
-	"frontdoor/api/catalogue"
+	"frontdoor/api/internal/fields"
 	"frontdoor/api/store"
 )
 
@@ -31,11 +31,11 @@ var (
 	ErrTooManyEvents = errors.New("cases: timeline full")
 )
 
-// ValidationError and FieldError are the catalogue's, so one rule in the
-// HTTP layer maps form and case errors alike.
+// ValidationError and FieldError are the shape every domain package reports
+// bad input in (package fields), so one rule in the HTTP layer maps them.
 type (
-	ValidationError = catalogue.ValidationError
-	FieldError      = catalogue.FieldError
+	ValidationError = fields.ValidationError
+	FieldError      = fields.FieldError
 )
 
 // Message ids of this package (texts in locales/cases.*.toml), besides the

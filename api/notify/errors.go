@@ -4,7 +4,16 @@ import (
 	"errors"
 	"strings"
 
+	"frontdoor/api/internal/fields"
 	"frontdoor/api/store"
+)
+
+// FieldError and ValidationError are the shape every domain package
+// reports bad input in (package fields), so the HTTP layer maps them all
+// with one rule.
+type (
+	FieldError      = fields.FieldError
+	ValidationError = fields.ValidationError
 )
 
 // ErrNotFound is the store's own sentinel, so the HTTP layer's error table
@@ -21,37 +30,6 @@ var (
 	// ErrNoChannel: nothing is configured to send this kind of message.
 	ErrNoChannel = errors.New("notify: no channel configured for this message")
 )
-
-// FieldError is one thing wrong with one value: where (an RFC 6901 JSON
-// Pointer into the input), what (a go-i18n message id) and the message's
-// template data.
-type FieldError struct {
-	Pointer string         `json:"pointer"`
-	ID      string         `json:"id"`
-	Data    map[string]any `json:"data,omitempty"`
-}
-
-// ValidationError lists everything wrong with an input at once (a 400).
-type ValidationError struct {
-	Fields []FieldError
-}
-
-// Error names pointers and ids only: values may be personal data.
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Pointer + " " + f.ID
-	}
-	return "notify: invalid: " + strings.Join(parts, "; ")
-}
-
-// EachField gives the HTTP layer every field error without it importing
-// this package's types.
-func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
-	for _, f := range e.Fields {
-		fn(f.Pointer, f.ID, f.Data)
-	}
-}
 
 // Message ids of validation errors. The first five exist in locales already
 // (en.toml, auth.en.toml); the Notify* ones are in notify.en.toml.

@@ -1,6 +1,6 @@
 package open311
 
-import "frontdoor/api/catalogue"
+import "frontdoor/api/internal/fields"
 
 // Message ids (go-i18n, already in locales) for admin input, which the HTTP
 // layer turns into problem+json. Open311 clients get Error objects instead.
@@ -10,9 +10,9 @@ const (
 	MsgInvalidValue = "FieldInvalidValue" // This value is not in the expected format.
 )
 
-// FieldError and ValidationError are the catalogue's (an admin's input is
-// checked the same way there), so the HTTP layer maps both with one rule.
+// FieldError and ValidationError are the shape every domain package reports
+// bad input in (package fields), so the HTTP layer maps them with one rule.
 type (
-	FieldError      = catalogue.FieldError
-	ValidationError = catalogue.ValidationError
+	FieldError      = fields.FieldError
+	ValidationError = fields.ValidationError
 )

@@ -284,7 +284,7 @@ func openDB(tb testing.TB) *store.DB {
 }
 
 // fields lists the Field of each error, to compare with a table's want.
-func fields(errs []Error) []string {
+func errFields(errs []Error) []string {
 	out := make([]string, len(errs))
 	for i, e := range errs {
 		out[i] = e.Field

@@ -122,7 +122,7 @@ func TestParseNewRequestRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, errs := ParseNewRequest(form(t, tt.body))
-			got := fields(errs)
+			got := errFields(errs)
 			slices.Sort(got)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("errors %v, want fields %v", errs, tt.want)
@@ -166,7 +166,7 @@ func TestParseNewRequestHugeBody(t *testing.T) {
 	v := url.Values{"service_code": {"x"}, "address_id": {"1"}, "description": {strings.Repeat("a", 1<<20)},
 		"address_string": {strings.Repeat("b", 1<<20)}}
 	nr, errs := ParseNewRequest(v)
-	if got := fields(errs); !slices.Equal(got, []string{"address_string", "description"}) {
+	if got := errFields(errs); !slices.Equal(got, []string{"address_string", "description"}) {
 		t.Errorf("errors %v", errs)
 	}
 	if nr.Description != "" || nr.AddressString != "" {

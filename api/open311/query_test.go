@@ -95,7 +95,7 @@ func TestParseQueryRefuses(t *testing.T) {
 
 func TestParseQueryReportsEveryProblem(t *testing.T) {
 	_, errs := ParseQuery(form(t, "service_code=a+b&status=x&start_date=y&end_date=z"), now)
-	got := fields(errs)
+	got := errFields(errs)
 	if !slices.Equal(got, []string{"service_code", "status", "start_date", "end_date"}) {
 		t.Errorf("errors %v", errs)
 	}

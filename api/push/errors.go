@@ -2,11 +2,19 @@ package push
 
 import (
 	"errors"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"frontdoor/api/internal/fields"
 	"frontdoor/api/store"
+)
+
+// FieldError and ValidationError are the shape every domain package
+// reports bad input in (package fields), so the HTTP layer maps them all
+// with one rule.
+type (
+	FieldError      = fields.FieldError
+	ValidationError = fields.ValidationError
 )
 
 // ErrNotFound is the store's own sentinel, so the HTTP layer's error table
@@ -18,38 +26,6 @@ var ErrNotFound = store.ErrNotFound
 // that is not printable text. Owners come from tokens and routes, not from
 // a request body, so this is a programming error upstream (a 500).
 var ErrBadOwner = errors.New("push: want exactly one of resident or case id, printable, at most 200 bytes")
-
-// FieldError is one thing wrong with one value: where (an RFC 6901 JSON
-// Pointer into the input), what (a go-i18n message id) and the message's
-// template data.
-type FieldError struct {
-	Pointer string         `json:"pointer"`
-	ID      string         `json:"id"`
-	Data    map[string]any `json:"data,omitempty"`
-}
-
-// ValidationError lists everything wrong with an input at once (a 400 problem).
-type ValidationError struct {
-	Fields []FieldError
-}
-
-// Error names pointers and ids only: endpoints and keys are secrets of the
-// resident's browser and stay out of logs.
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		parts[i] = f.Pointer + " " + f.ID
-	}
-	return "push: invalid: " + strings.Join(parts, "; ")
-}
-
-// EachField gives the HTTP layer every field error without it importing
-// this package's types.
-func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
-	for _, f := range e.Fields {
-		fn(f.Pointer, f.ID, f.Data)
-	}
-}
 
 // Message ids. The first four exist in locales already; the Push ones live
 // in locales/push.<lang>.toml.

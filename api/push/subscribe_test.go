@@ -57,7 +57,7 @@ func TestSubscribeValidation(t *testing.T) {
 		{"bad port", func(in *SubscriptionInput) { in.Endpoint = "https://fcm.googleapis.com:99999/x" }, fe("/endpoint", MsgInvalidValue)},
 		{"control character", func(in *SubscriptionInput) { in.Endpoint = "https://fcm.googleapis.com/x\n" }, fe("/endpoint", MsgInvalidValue)},
 		{"huge", func(in *SubscriptionInput) { in.Endpoint = "https://fcm.googleapis.com/" + strings.Repeat("a", 1024) },
-			[]FieldError{{"/endpoint", MsgTooLong, map[string]any{"Count": 1024}}}},
+			[]FieldError{{Pointer: "/endpoint", ID: MsgTooLong, Data: map[string]any{"Count": 1024}}}},
 		{"private address in the list", func(in *SubscriptionInput) { in.Endpoint = "https://10.0.0.7/x" }, fe("/endpoint", MsgEndpointNotAllowed)},
 		{"metadata address in the list", func(in *SubscriptionInput) { in.Endpoint = "https://169.254.169.254/latest" }, fe("/endpoint", MsgEndpointNotAllowed)},
 		{"no p256dh", func(in *SubscriptionInput) { in.Keys.P256DH = "" }, fe("/keys/p256dh", MsgRequired)},
@@ -71,7 +71,7 @@ func TestSubscribeValidation(t *testing.T) {
 		{"auth 17 bytes", func(in *SubscriptionInput) { in.Keys.Auth = b64.EncodeToString(make([]byte, 17)) }, fe("/keys/auth", MsgKeyInvalid)},
 		{"expired", func(in *SubscriptionInput) { in.ExpirationTime = &past }, fe("/expirationTime", MsgInvalidValue)},
 		{"all wrong at once", func(in *SubscriptionInput) { *in = SubscriptionInput{} },
-			[]FieldError{{"/endpoint", MsgRequired, nil}, {"/keys/p256dh", MsgRequired, nil}, {"/keys/auth", MsgRequired, nil}}},
+			[]FieldError{{Pointer: "/endpoint", ID: MsgRequired, Data: nil}, {Pointer: "/keys/p256dh", ID: MsgRequired, Data: nil}, {Pointer: "/keys/auth", ID: MsgRequired, Data: nil}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := good

@@ -1,0 +1,36 @@
+// Package fields is the one shape of "what is wrong with this input" that
+// every domain package returns and the HTTP layer turns into a 400 problem
+// with a JSON Pointer and a localized message per field.
+package fields
+
+import "strings"
+
+// FieldError is one thing wrong with one value: where (an RFC 6901 JSON
+// Pointer into the input, "" for the whole of it), what (a go-i18n message
+// id, not a sentence) and the message's template data ({{.Count}} ...).
+type FieldError struct {
+	Pointer string         `json:"pointer"`
+	ID      string         `json:"id"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+// ValidationError lists everything wrong with an input at once.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error names pointers and ids only: values may be personal data.
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Pointer + " " + f.ID
+	}
+	return "invalid: " + strings.Join(parts, "; ")
+}
+
+// EachField gives the HTTP layer every field error.
+func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]any)) {
+	for _, f := range e.Fields {
+		fn(f.Pointer, f.ID, f.Data)
+	}
+}

@@ -86,11 +86,11 @@ func (s *Service) checkPhotos(ctx context.Context, owner string, items []checked
 				return err
 			}
 			if err != nil || !a.usable(owner) {
-				ck.add(ref.Pointer, MsgPhotoUnknown)
+				ck.Add(ref.Pointer, MsgPhotoUnknown)
 			}
 		}
 	}
-	return ck.err()
+	return ck.Err()
 }
 
 // claimPhotos ties an item's photos to it, in the case's transaction; a

@@ -47,7 +47,7 @@ func (s *Service) EscalationDeadline(it *Item, policy *catalogue.Complaint) (tim
 func (s *Service) Escalate(ctx context.Context, rq Requester, ref, itemID, reason string) (*Case, error) {
 	var ck checker
 	reason = checkText(&ck, "/reason", reason, true)
-	if err := ck.err(); err != nil {
+	if err := ck.Err(); err != nil {
 		return nil, err
 	}
 	var out *Case
@@ -106,13 +106,13 @@ const MaxCommentLength = 1000
 func (s *Service) Feedback(ctx context.Context, rq Requester, ref string, rating Rating, comment string) (*Case, error) {
 	var ck checker
 	if !slices.Contains([]Rating{RatingGood, RatingAverage, RatingPoor}, rating) {
-		ck.add("/rating", MsgNotAllowed)
+		ck.Add("/rating", MsgNotAllowed)
 	}
 	comment = checkText(&ck, "/comment", comment, false)
 	if len([]rune(comment)) > MaxCommentLength {
-		ck.addCount("/comment", MsgTooLong, MaxCommentLength)
+		ck.AddCount("/comment", MsgTooLong, MaxCommentLength)
 	}
-	if err := ck.err(); err != nil {
+	if err := ck.Err(); err != nil {
 		return nil, err
 	}
 	var out *Case

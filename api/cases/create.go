@@ -145,12 +145,12 @@ func (s *Service) checkNew(ctx context.Context, in *NewCase) ([]checkedItem, *Co
 	var ck checker
 	switch {
 	case len(in.Items) == 0:
-		ck.add("/items", MsgRequired)
+		ck.Add("/items", MsgRequired)
 	case len(in.Items) > MaxItems:
-		ck.addCount("/items", MsgTooMany, MaxItems)
+		ck.AddCount("/items", MsgTooMany, MaxItems)
 	}
-	if len(ck.fields) > 0 {
-		return nil, nil, ck.err()
+	if len(ck.Fields) > 0 {
+		return nil, nil, ck.Err()
 	}
 	out := make([]checkedItem, 0, len(in.Items))
 	seen := map[string]bool{}
@@ -161,18 +161,18 @@ func (s *Service) checkNew(ctx context.Context, in *NewCase) ([]checkedItem, *Co
 			continue
 		}
 		if seen[svc.Code] {
-			ck.add(ptr+"/service", MsgDuplicateService)
+			ck.Add(ptr+"/service", MsgDuplicateService)
 			continue
 		}
 		seen[svc.Code] = true
 		answers, fields := svc.Form.Check(ni.Answers, s.opts.Area, ptr+"/answers", s.now())
-		ck.fields = append(ck.fields, fields...)
+		ck.Fields = append(ck.Fields, fields...)
 		out = append(out, checkedItem{svc: svc, answers: answers})
 	}
 	// Someone without an account must leave a way to reach them, unless an
 	// Open311 client, which answers for its own users, sent the report.
 	contact := checkContact(&ck, in.Contact, in.Owner == "" && in.Client == "")
-	if err := ck.err(); err != nil {
+	if err := ck.Err(); err != nil {
 		return nil, nil, err
 	}
 	if contact != nil && contact.Postcode == "" {
@@ -201,20 +201,20 @@ func (in *NewCase) uploader() string {
 // client the council issued a key to, may always).
 func (s *Service) offered(ctx context.Context, ck *checker, ptr, code string, in *NewCase) *catalogue.Service {
 	if code == "" {
-		ck.add(ptr, MsgRequired)
+		ck.Add(ptr, MsgRequired)
 		return nil
 	}
 	svc, err := s.cat.Service(ctx, code)
 	if err != nil || svc.Retired {
-		ck.add(ptr, MsgServiceUnknown)
+		ck.Add(ptr, MsgServiceUnknown)
 		return nil
 	}
 	if !slices.Contains(svc.Channels, in.Channel) {
-		ck.add(ptr, MsgServiceNotOffered)
+		ck.Add(ptr, MsgServiceNotOffered)
 		return nil
 	}
 	if in.Owner == "" && in.Actor == "" && in.Client == "" && !svc.Anonymous {
-		ck.add(ptr, MsgAnonymousRefused)
+		ck.Add(ptr, MsgAnonymousRefused)
 		return nil
 	}
 	return svc
@@ -225,37 +225,37 @@ func (s *Service) offered(ctx context.Context, ck *checker, ptr, code string, in
 func checkContact(ck *checker, in *NewContact, required bool) *Contact {
 	if in == nil {
 		if required {
-			ck.add("/contact", MsgContactRequired)
+			ck.Add("/contact", MsgContactRequired)
 		}
 		return nil
 	}
 	out := &Contact{Name: strings.TrimSpace(in.Name)}
 	if utf8.RuneCountInString(out.Name) > MaxNameLength || !utf8.ValidString(out.Name) || hasControl(out.Name) {
-		ck.addCount("/contact/name", MsgTooLong, MaxNameLength)
+		ck.AddCount("/contact/name", MsgTooLong, MaxNameLength)
 	}
 	if in.Email != "" {
 		if e, ok := accounts.NormalizeEmail(in.Email); ok {
 			out.Email = e
 		} else {
-			ck.add("/contact/email", MsgEmailInvalid)
+			ck.Add("/contact/email", MsgEmailInvalid)
 		}
 	}
 	if in.Phone != "" {
 		if p, ok := accounts.NormalizePhone(in.Phone); ok {
 			out.Phone = p
 		} else {
-			ck.add("/contact/phone", MsgPhoneInvalid)
+			ck.Add("/contact/phone", MsgPhoneInvalid)
 		}
 	}
 	if in.Postcode != "" {
 		if p, ok := accounts.NormalizePostcode(in.Postcode); ok {
 			out.Postcode = p
 		} else {
-			ck.add("/contact/postcode", MsgPostcodeInvalid)
+			ck.Add("/contact/postcode", MsgPostcodeInvalid)
 		}
 	}
 	if required && in.Email == "" && in.Phone == "" {
-		ck.add("/contact", MsgContactRequired)
+		ck.Add("/contact", MsgContactRequired)
 	}
 	return out
 }

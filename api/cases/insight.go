@@ -202,15 +202,15 @@ func checkRange(from, to string) error {
 	f, err1 := time.Parse("2006-01-02", from)
 	t, err2 := time.Parse("2006-01-02", to)
 	if err1 != nil {
-		ck.add("/from", MsgInvalidValue)
+		ck.Add("/from", MsgInvalidValue)
 	}
 	if err2 != nil {
-		ck.add("/to", MsgInvalidValue)
+		ck.Add("/to", MsgInvalidValue)
 	}
 	if err1 == nil && err2 == nil && (t.Before(f) || t.Sub(f) > MaxSummaryDays*24*time.Hour) {
-		ck.add("/to", MsgNotAllowed)
+		ck.Add("/to", MsgNotAllowed)
 	}
-	return ck.err()
+	return ck.Err()
 }
 
 func newSummary(from, to string) *Summary {

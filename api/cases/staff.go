@@ -95,7 +95,7 @@ func (s *Service) staffCase(ctx context.Context, st Staff, ref string) (*Case, [
 func (s *Service) AddUpdate(ctx context.Context, st Staff, ref, text string, public bool) (*Case, error) {
 	var ck checker
 	text = checkText(&ck, "/text", text, true)
-	if err := ck.err(); err != nil {
+	if err := ck.Err(); err != nil {
 		return nil, err
 	}
 	var out *Case
@@ -140,7 +140,7 @@ func (s *Service) Assign(ctx context.Context, st Staff, ref, itemID string, assi
 func (s *Service) Reassign(ctx context.Context, st Staff, ref, itemID, team, note string) (*Case, error) {
 	var ck checker
 	note = checkText(&ck, "/note", note, false)
-	if err := ck.err(); err != nil {
+	if err := ck.Err(); err != nil {
 		return nil, err
 	}
 	if _, err := s.cat.Team(ctx, team); err != nil {

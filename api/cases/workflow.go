@@ -68,12 +68,12 @@ func (s *Service) Transition(ctx context.Context, st Staff, ref, itemID string, 
 	var ck checker
 	text := checkText(&ck, "/public_update", mv.PublicUpdate, false)
 	if !slices.Contains(Statuses, mv.To) {
-		ck.add("/to", MsgNotAllowed)
+		ck.Add("/to", MsgNotAllowed)
 	}
 	if mv.Outcome != "" && !validOutcome(mv.Outcome) {
-		ck.add("/outcome", MsgNotAllowed)
+		ck.Add("/outcome", MsgNotAllowed)
 	}
-	if err := ck.err(); err != nil {
+	if err := ck.Err(); err != nil {
 		return nil, err
 	}
 	return s.changeItem(ctx, st, ref, itemID, func(ctx context.Context, c *Case, it *Item) error {
@@ -275,11 +275,11 @@ func checkText(ck *checker, ptr, s string, required bool) string {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "" && required:
-		ck.add(ptr, MsgRequired)
+		ck.Add(ptr, MsgRequired)
 	case !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\r' && r != '\t' }):
-		ck.add(ptr, MsgInvalidValue)
+		ck.Add(ptr, MsgInvalidValue)
 	case utf8.RuneCountInString(s) > MaxEventText:
-		ck.addCount(ptr, MsgTooLong, MaxEventText)
+		ck.AddCount(ptr, MsgTooLong, MaxEventText)
 	}
 	return s
 }

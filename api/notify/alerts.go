@@ -104,34 +104,34 @@ func (s *Service) Alert(ctx context.Context, id string) (*AlertStatus, error) {
 func (a Alert) normalize() (Alert, error) {
 	var c checker
 	if a.Topic != TopicServiceAlerts && a.Topic != TopicCollectionReminders {
-		c.add("/topic", MsgAlertTopic)
+		c.Add("/topic", MsgAlertTopic)
 	}
 	if area, ok := NormalizeArea(a.Area); ok {
 		a.Area = area
 	} else {
-		c.add("/area", MsgAreaInvalid)
+		c.Add("/area", MsgAreaInvalid)
 	}
 	a.Title = strings.TrimSpace(a.Title)
 	checkText(&c, "/title", a.Title, MaxAlertTitle, false)
 	a.Body = strings.TrimSpace(strings.ReplaceAll(a.Body, "\r\n", "\n"))
 	checkText(&c, "/body", a.Body, MaxAlertBody, true)
 	if a.URL != "" && !validURL(a.URL) {
-		c.add("/url", MsgURLInvalid)
+		c.Add("/url", MsgURLInvalid)
 	}
 	if !validID(a.By) {
-		c.add("/by", MsgRequired)
+		c.Add("/by", MsgRequired)
 	}
-	return a, c.err()
+	return a, c.Err()
 }
 
 func checkText(c *checker, ptr, s string, max int, multiline bool) {
 	switch {
 	case s == "":
-		c.add(ptr, MsgRequired)
+		c.Add(ptr, MsgRequired)
 	case !printableText(s, multiline):
-		c.add(ptr, MsgTextInvalid)
+		c.Add(ptr, MsgTextInvalid)
 	case utf8.RuneCountInString(s) > max:
-		c.addCount(ptr, MsgTooLong, max)
+		c.AddCount(ptr, MsgTooLong, max)
 	}
 }
 

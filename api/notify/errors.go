@@ -46,21 +46,8 @@ const (
 	MsgURLInvalid   = "NotifyURLInvalid"
 )
 
-// checker collects field errors so one answer lists every problem.
-type checker struct{ fields []FieldError }
-
-func (c *checker) add(ptr, id string) { c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id}) }
-
-func (c *checker) addCount(ptr, id string, n int) {
-	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id, Data: map[string]any{"Count": n}})
-}
-
-func (c *checker) err() error {
-	if len(c.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: c.fields}
-}
+// checker gathers field errors so one answer lists everything wrong.
+type checker = fields.Checker
 
 // pointerToken escapes one JSON Pointer reference token (RFC 6901).
 func pointerToken(s string) string {

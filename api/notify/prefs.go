@@ -117,26 +117,26 @@ func (p Preferences) normalize() (Preferences, error) {
 	for _, t := range slices.Sorted(maps.Keys(p.Topics)) {
 		ptr := "/topics/" + pointerToken(string(t))
 		if !slices.Contains(Topics, t) {
-			c.add(ptr, MsgTopicUnknown)
+			c.Add(ptr, MsgTopicUnknown)
 			continue
 		}
 		out.Topics[t] = normalChannels(&c, ptr, p.Topics[t])
 	}
 	if len(p.Areas) > MaxAreas {
-		c.addCount("/areas", MsgTooMany, MaxAreas)
+		c.AddCount("/areas", MsgTooMany, MaxAreas)
 	}
 	for i, a := range p.Areas {
 		ptr := "/areas/" + strconv.Itoa(i)
 		switch n, ok := NormalizeArea(a); {
 		case !ok:
-			c.add(ptr, MsgAreaInvalid)
+			c.Add(ptr, MsgAreaInvalid)
 		case slices.Contains(out.Areas, n):
-			c.add(ptr, MsgDuplicate)
+			c.Add(ptr, MsgDuplicate)
 		default:
 			out.Areas = append(out.Areas, n)
 		}
 	}
-	return out, c.err()
+	return out, c.Err()
 }
 
 func normalChannels(c *checker, ptr string, chans []Channel) []Channel {
@@ -144,9 +144,9 @@ func normalChannels(c *checker, ptr string, chans []Channel) []Channel {
 	for i, ch := range chans {
 		switch {
 		case !slices.Contains(Channels, ch):
-			c.add(ptr+"/"+strconv.Itoa(i), MsgChannelUnkn)
+			c.Add(ptr+"/"+strconv.Itoa(i), MsgChannelUnkn)
 		case seen[ch]:
-			c.add(ptr+"/"+strconv.Itoa(i), MsgDuplicate)
+			c.Add(ptr+"/"+strconv.Itoa(i), MsgDuplicate)
 		}
 		seen[ch] = true
 	}

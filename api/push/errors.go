@@ -41,21 +41,8 @@ const (
 	MsgKeyInvalid = "PushKeyInvalid"
 )
 
-// checker collects field errors so one answer lists every problem.
-type checker struct{ fields []FieldError }
-
-func (c *checker) add(ptr, id string) { c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id}) }
-
-func (c *checker) addCount(ptr, id string, n int) {
-	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id, Data: map[string]any{"Count": n}})
-}
-
-func (c *checker) err() error {
-	if len(c.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: c.fields}
-}
+// checker gathers field errors so one answer lists everything wrong.
+type checker = fields.Checker
 
 // printable refuses invalid UTF-8, control characters and invisible format
 // characters (bidi overrides could make a notification read differently);

@@ -70,30 +70,30 @@ func (m *Message) Validate() error {
 	var c checker
 	switch n := utf8.RuneCountInString(m.Title); {
 	case n == 0:
-		c.add("/title", MsgRequired)
+		c.Add("/title", MsgRequired)
 	case n > maxTitle:
-		c.addCount("/title", MsgTooLong, maxTitle)
+		c.AddCount("/title", MsgTooLong, maxTitle)
 	case !printable(m.Title, false):
-		c.add("/title", MsgInvalidValue)
+		c.Add("/title", MsgInvalidValue)
 	}
 	if utf8.RuneCountInString(m.Body) > maxBody {
-		c.addCount("/body", MsgTooLong, maxBody)
+		c.AddCount("/body", MsgTooLong, maxBody)
 	} else if !printable(m.Body, true) {
-		c.add("/body", MsgInvalidValue)
+		c.Add("/body", MsgInvalidValue)
 	}
 	if m.URL != "" && !validLink(m.URL) {
-		c.add("/url", MsgInvalidValue)
+		c.Add("/url", MsgInvalidValue)
 	}
 	if len(m.Tag) > maxTag || !printable(m.Tag, false) {
-		c.add("/tag", MsgInvalidValue)
+		c.Add("/tag", MsgInvalidValue)
 	}
 	if _, ok := kinds[m.Kind]; !ok {
-		c.add("/kind", MsgNotAllowed)
+		c.Add("/kind", MsgNotAllowed)
 	}
 	if len(m.Ref) > maxRef || !printable(m.Ref, false) {
-		c.add("/ref", MsgInvalidValue)
+		c.Add("/ref", MsgInvalidValue)
 	}
-	return c.err()
+	return c.Err()
 }
 
 // validLink allows a path on our own site or an https URL; never

@@ -67,9 +67,9 @@ func (s *Service) parseInput(in SubscriptionInput, lang string, now time.Time) (
 	sub := &Subscription{Endpoint: in.Endpoint}
 	if host, id := s.checkEndpoint(in.Endpoint); id != "" {
 		if id == MsgTooLong {
-			c.addCount("/endpoint", id, MaxEndpointLen)
+			c.AddCount("/endpoint", id, MaxEndpointLen)
 		} else {
-			c.add("/endpoint", id)
+			c.Add("/endpoint", id)
 		}
 	} else {
 		sub.Host = host
@@ -80,7 +80,7 @@ func (s *Service) parseInput(in SubscriptionInput, lang string, now time.Time) (
 		ms := *in.ExpirationTime
 		at := time.UnixMilli(int64(ms)).UTC()
 		if math.IsNaN(ms) || math.IsInf(ms, 0) || ms < 0 || ms > float64(now.Add(maxExpiry).UnixMilli()) || !at.After(now) {
-			c.add("/expirationTime", MsgInvalidValue)
+			c.Add("/expirationTime", MsgInvalidValue)
 		} else {
 			sub.ExpiresAt = &at
 		}
@@ -89,10 +89,10 @@ func (s *Service) parseInput(in SubscriptionInput, lang string, now time.Time) (
 		lang = "en"
 	}
 	if !slices.Contains(Languages, lang) {
-		c.add("/language", MsgNotAllowed)
+		c.Add("/language", MsgNotAllowed)
 	}
 	sub.Language = lang
-	return sub, c.err()
+	return sub, c.Err()
 }
 
 // checkEndpoint returns the endpoint's normalized host, or the message id
@@ -156,12 +156,12 @@ func isLoopbackHost(host string) bool {
 // base64url without padding, so equal keys are stored equal.
 func checkKey(c *checker, ptr, text string, valid func([]byte) bool) string {
 	if text == "" {
-		c.add(ptr, MsgRequired)
+		c.Add(ptr, MsgRequired)
 		return ""
 	}
 	b, ok := decodeKey(text)
 	if !ok || !valid(b) {
-		c.add(ptr, MsgKeyInvalid)
+		c.Add(ptr, MsgKeyInvalid)
 		return ""
 	}
 	return b64.EncodeToString(b)

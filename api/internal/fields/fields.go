@@ -34,3 +34,22 @@ func (e *ValidationError) EachField(fn func(pointer, id string, data map[string]
 		fn(f.Pointer, f.ID, f.Data)
 	}
 }
+
+// Checker gathers field errors, so that one answer lists everything wrong.
+type Checker struct{ Fields []FieldError }
+
+// Add records that the value at ptr is wrong in the way message id says.
+func (c *Checker) Add(ptr, id string) { c.Fields = append(c.Fields, FieldError{Pointer: ptr, ID: id}) }
+
+// AddCount is Add with a {{.Count}} (a limit) for the message.
+func (c *Checker) AddCount(ptr, id string, n int) {
+	c.Fields = append(c.Fields, FieldError{Pointer: ptr, ID: id, Data: map[string]any{"Count": n}})
+}
+
+// Err is a *ValidationError of everything recorded, or nil.
+func (c *Checker) Err() error {
+	if len(c.Fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: c.Fields}
+}

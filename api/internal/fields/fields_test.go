@@ -19,3 +19,18 @@ func TestValidationErrorNamesNoValues(t *testing.T) {
 		t.Errorf("EachField gave %v", seen)
 	}
 }
+
+// TestCheckerReportsEverythingOrNothing: no error when nothing was wrong,
+// otherwise every field at once with its limit.
+func TestCheckerReportsEverythingOrNothing(t *testing.T) {
+	var c Checker
+	if err := c.Err(); err != nil {
+		t.Fatalf("nothing wrong, yet %v", err)
+	}
+	c.Add("/a", "FieldRequired")
+	c.AddCount("/b", "FieldTooLong", 20)
+	ve, ok := c.Err().(*ValidationError)
+	if !ok || len(ve.Fields) != 2 || ve.Fields[1].Data["Count"] != 20 || ve.Fields[0].Pointer != "/a" {
+		t.Fatalf("checker gave %+v", c.Err())
+	}
+}

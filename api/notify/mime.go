@@ -41,7 +41,8 @@ func (m mailMessage) Bytes() ([]byte, error) {
 	header := func(name, value string) { b.WriteString(name + ": " + value + "\r\n") }
 	header("From", m.From.String())
 	header("To", (&mail.Address{Address: m.To}).String())
-	b.WriteString(encodeHeader("Subject", m.Subject))
+	// Mail readers drop the whitespace around a header's value anyway.
+	b.WriteString(encodeHeader("Subject", strings.TrimSpace(m.Subject)))
 	header("Date", m.Date.Format(time.RFC1123Z))
 	header("Message-ID", "<"+m.MessageID+">")
 	header("MIME-Version", "1.0")

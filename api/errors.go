@@ -13,6 +13,7 @@ import (
 	"frontdoor/api/auth"
 	"frontdoor/api/cases"
 	"frontdoor/api/catalogue"
+	"frontdoor/api/notify"
 	"frontdoor/api/open311"
 	"frontdoor/api/store"
 )
@@ -89,6 +90,9 @@ var (
 	kindPhotoCorrupt    = problemKind{400, "photo-unreadable", "ProblemPhotoCorruptTitle", "ProblemPhotoCorruptDetail"}
 	kindTrackThrottled  = problemKind{429, "track-throttled", "ProblemTrackThrottledTitle", "ProblemTrackThrottledDetail"}
 	kindOpen311KeyWrong = problemKind{403, "api-key-invalid", "ProblemAPIKeyTitle", "ProblemAPIKeyDetail"}
+
+	// Notifications (issue 5); texts in locales/notify.*.toml.
+	kindChannelUnavailable = problemKind{400, "channel-unavailable", "ProblemChannelUnavailableTitle", "ProblemChannelUnavailableDetail"}
 )
 
 // errorTable is the one place domain errors meet HTTP. Later issues add a
@@ -118,6 +122,7 @@ var errorTable = []struct {
 	{cases.ErrPhotoPixels, kindPhotoPixels},
 	{cases.ErrPhotoCorrupt, kindPhotoCorrupt},
 	{open311.ErrUnknownKey, kindOpen311KeyWrong},
+	{notify.ErrNoChannel, kindChannelUnavailable}, // a code to a phone where the council sends no SMS
 }
 
 // statusKinds classifies Fiber's and fasthttp's own errors by their status.

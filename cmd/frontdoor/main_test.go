@@ -157,3 +157,31 @@ func TestSignalStopsGracefully(t *testing.T) {
 		t.Errorf("no 'stopped' log line: %s", logs.String())
 	}
 }
+
+// TestNoSMSChannelIsAClearAnswer: a council with a mail server but no text
+// messages answers a sign-up by phone with a 400 that says to use email,
+// not a server error, and sends nothing.
+func TestNoSMSChannelIsAClearAnswer(t *testing.T) {
+	c, err := load(t, nil, map[string]string{"FRONTDOOR_ADDR": "127.0.0.1:0", "FRONTDOOR_DATA_DIR": t.TempDir(),
+		"FRONTDOOR_LOG_LEVEL": "warn", "FRONTDOOR_SMTP_ADDR": "127.0.0.1:1", "FRONTDOOR_SMTP_FROM": "noreply@council.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, logs bytes.Buffer
+	m := NewMain(c, &out, &logs)
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	resp, err := http.Post("http://"+m.Addr()+"/api/v1/auth/register", "application/json",
+		strings.NewReader(`{"phone": "07700 900123", "password": "a long passphrase of mine", "name": "Sam"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p struct{ Type, Detail string }
+	json.NewDecoder(resp.Body).Decode(&p)
+	if resp.StatusCode != 400 || !strings.HasSuffix(p.Type, "/channel-unavailable") || !strings.Contains(p.Detail, "email") {
+		t.Fatalf("sign-up by phone without SMS: %d %+v", resp.StatusCode, p)
+	}
+}

@@ -138,18 +138,18 @@ func (r *ChangeRequest) Validate(now time.Time) error {
 			latest = now.Add(day)
 		}
 		if t.Before(now.Add(-maxBackdate)) || t.After(latest) {
-			ck.add("/effective_date", MsgDateOutOfRange)
+			ck.Add("/effective_date", MsgDateOutOfRange)
 		}
 	}
 	ck.oneOf("/channel", r.Channel, ChangeChannels)
 	switch {
 	case r.ActorID != "" && !validID(r.ActorID):
-		ck.add("/actor_id", MsgInvalidValue)
+		ck.Add("/actor_id", MsgInvalidValue)
 	case r.ActorID == "" && (r.Channel == "assisted" || r.Channel == "phone"):
-		ck.add("/actor_id", MsgStaffRequired)
+		ck.Add("/actor_id", MsgStaffRequired)
 	}
 	r.Values.check(&ck, r.Kind)
-	return ck.err()
+	return ck.Err()
 }
 
 func (v *ChangeValues) check(ck *checker, kind string) {
@@ -160,9 +160,9 @@ func (v *ChangeValues) check(ck *checker, kind string) {
 	for _, p := range parts {
 		switch {
 		case p.kind == kind && !p.set:
-			ck.add(ptr("/values", p.kind), MsgRequired)
+			ck.Add(ptr("/values", p.kind), MsgRequired)
 		case p.kind != kind && p.set:
-			ck.add(ptr("/values", p.kind), MsgNotAllowed)
+			ck.Add(ptr("/values", p.kind), MsgNotAllowed)
 		}
 	}
 	switch {
@@ -179,7 +179,7 @@ func (v *ChangeValues) check(ck *checker, kind string) {
 
 func (c *ContactValues) check(ck *checker) {
 	if c.Email == "" && c.Phone == "" {
-		ck.add("/values/contact", MsgNothingToChange)
+		ck.Add("/values/contact", MsgNothingToChange)
 	}
 	ck.email("/values/contact/email", &c.Email)
 	ck.phone("/values/contact/phone", &c.Phone)

@@ -47,14 +47,14 @@ func (c *checker) text(p string, s *string, max int, required bool) bool {
 	switch {
 	case *s == "":
 		if required {
-			c.add(p, MsgRequired)
+			c.Add(p, MsgRequired)
 		}
 		return !required
 	case !printable(*s):
-		c.add(p, MsgTextInvalid)
+		c.Add(p, MsgTextInvalid)
 		return false
 	case utf8.RuneCountInString(*s) > max:
-		c.addCount(p, MsgTooLong, max)
+		c.AddCount(p, MsgTooLong, max)
 		return false
 	}
 	return true
@@ -95,7 +95,7 @@ func validID(s string) bool {
 
 func (c *checker) oneOf(p, v string, allowed []string) {
 	if !slices.Contains(allowed, v) {
-		c.add(p, MsgNotAllowed)
+		c.Add(p, MsgNotAllowed)
 	}
 }
 
@@ -165,7 +165,7 @@ func (ck *checker) email(p string, v *string) {
 	if e, ok := NormalizeEmail(*v); ok {
 		*v = e
 	} else {
-		ck.add(p, MsgEmailInvalid)
+		ck.Add(p, MsgEmailInvalid)
 	}
 }
 
@@ -177,7 +177,7 @@ func (ck *checker) phone(p string, v *string) {
 	if n, ok := NormalizePhone(*v); ok {
 		*v = n
 	} else {
-		ck.add(p, MsgPhoneInvalid)
+		ck.Add(p, MsgPhoneInvalid)
 	}
 }
 
@@ -216,13 +216,13 @@ func DateOf(t time.Time) Date { return Date(t.UTC().Format(dateLayout)) }
 func (c *checker) date(p string, d Date, required bool) (time.Time, bool) {
 	if d == "" {
 		if required {
-			c.add(p, MsgRequired)
+			c.Add(p, MsgRequired)
 		}
 		return time.Time{}, false
 	}
 	t, ok := d.Time()
 	if !ok {
-		c.add(p, MsgDateInvalid)
+		c.Add(p, MsgDateInvalid)
 	}
 	return t, ok
 }

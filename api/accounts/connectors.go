@@ -192,30 +192,30 @@ func (p *ConnectorPatch) apply(c *Connector) {
 func (c *Connector) Validate(loopback bool) error {
 	var ck checker
 	if !connectorKey.MatchString(c.Key) {
-		ck.add("/key", MsgConnectorKeyInvalid)
+		ck.Add("/key", MsgConnectorKeyInvalid)
 	}
 	ck.text("/names/en", &c.Names.EN, maxConnectorName, true)
 	ck.text("/names/cy", &c.Names.CY, maxConnectorName, false)
 	ck.text("/names/pl", &c.Names.PL, maxConnectorName, false)
 	ck.text("/names/ar", &c.Names.AR, maxConnectorName, false)
 	if id := checkWebhookURL(c.URL, loopback); id != "" {
-		ck.add("/url", id)
+		ck.Add("/url", id)
 	}
 	if len(c.Fields) == 0 {
-		ck.add("/fields", MsgRequired)
+		ck.Add("/fields", MsgRequired)
 	}
 	checkList(&ck, "/fields", c.Fields, ConnectorFields, len(ConnectorFields))
 	if c.ReferencePattern != "" {
 		if len(c.ReferencePattern) > maxPattern {
-			ck.addCount("/reference_pattern", MsgTooLong, maxPattern)
+			ck.AddCount("/reference_pattern", MsgTooLong, maxPattern)
 		} else if _, err := regexp.Compile(c.ReferencePattern); err != nil {
-			ck.add("/reference_pattern", MsgPatternInvalid)
+			ck.Add("/reference_pattern", MsgPatternInvalid)
 		}
 	}
 	if c.ReferenceMaxLen < 1 || c.ReferenceMaxLen > maxReferenceLen {
-		ck.add("/reference_max_len", MsgNotAllowed)
+		ck.Add("/reference_max_len", MsgNotAllowed)
 	}
-	return ck.err()
+	return ck.Err()
 }
 
 // checkWebhookURL returns the message id of what is wrong with u, or "".

@@ -140,29 +140,29 @@ func (c *Customer) Validate(now time.Time) error {
 	c.Name.check(&ck, "/name")
 	if t, ok := ck.date("/date_of_birth", c.DateOfBirth, false); ok &&
 		(t.After(now.Add(24*time.Hour)) || t.Year() < 1900) {
-		ck.add("/date_of_birth", MsgDateOutOfRange)
+		ck.Add("/date_of_birth", MsgDateOutOfRange)
 	}
 	c.Contacts.check(&ck)
 	checkAddresses(&ck, c.Addresses)
 	if !slices.Contains(Languages, c.Language) {
-		ck.add("/language", MsgLanguageUnknown)
+		ck.Add("/language", MsgLanguageUnknown)
 	}
 	checkList(&ck, "/communication/channels", c.Communication.Channels, Channels, len(Channels))
 	if l := c.Accessibility.InterpreterLanguage; l != "" {
 		if tag, ok := interpreterLanguage(l); ok {
 			c.Accessibility.InterpreterLanguage = tag
 		} else {
-			ck.add("/accessibility/interpreter_language", MsgInterpreterInvalid)
+			ck.Add("/accessibility/interpreter_language", MsgInterpreterInvalid)
 		}
 	}
 	if len(c.Representatives) > MaxRepresentatives {
-		ck.addCount("/representatives", MsgTooMany, MaxRepresentatives)
+		ck.AddCount("/representatives", MsgTooMany, MaxRepresentatives)
 	} else {
 		for i := range c.Representatives {
 			c.Representatives[i].check(&ck, ptr("/representatives", i), now)
 		}
 	}
-	return ck.err()
+	return ck.Err()
 }
 
 func (n *Name) check(ck *checker, p string) {
@@ -170,13 +170,13 @@ func (n *Name) check(ck *checker, p string) {
 	ck.text(p+"/family", &n.Family, maxName, false)
 	ck.text(p+"/preferred", &n.Preferred, maxName, false)
 	if n.Given == "" && n.Family == "" && n.Preferred == "" {
-		ck.add(p+"/given", MsgNameRequired)
+		ck.Add(p+"/given", MsgNameRequired)
 	}
 }
 
 func (cs *Contacts) check(ck *checker) {
 	if len(cs.Emails) > MaxEmails {
-		ck.addCount("/contacts/emails", MsgTooMany, MaxEmails)
+		ck.AddCount("/contacts/emails", MsgTooMany, MaxEmails)
 	} else {
 		seen := map[string]bool{}
 		for i := range cs.Emails {
@@ -184,11 +184,11 @@ func (cs *Contacts) check(ck *checker) {
 			e, ok := NormalizeEmail(cs.Emails[i].Address)
 			switch {
 			case strings.TrimSpace(cs.Emails[i].Address) == "":
-				ck.add(p, MsgRequired)
+				ck.Add(p, MsgRequired)
 			case !ok:
-				ck.add(p, MsgEmailInvalid)
+				ck.Add(p, MsgEmailInvalid)
 			case seen[emailKey(e)]:
-				ck.add(p, MsgDuplicate)
+				ck.Add(p, MsgDuplicate)
 			default:
 				cs.Emails[i].Address, seen[emailKey(e)] = e, true
 			}
@@ -196,7 +196,7 @@ func (cs *Contacts) check(ck *checker) {
 		primaries(ck, "/contacts/emails", len(cs.Emails), func(i int) *bool { return &cs.Emails[i].Primary })
 	}
 	if len(cs.Phones) > MaxPhones {
-		ck.addCount("/contacts/phones", MsgTooMany, MaxPhones)
+		ck.AddCount("/contacts/phones", MsgTooMany, MaxPhones)
 		return
 	}
 	seen := map[string]bool{}
@@ -205,11 +205,11 @@ func (cs *Contacts) check(ck *checker) {
 		n, ok := NormalizePhone(cs.Phones[i].Number)
 		switch {
 		case strings.TrimSpace(cs.Phones[i].Number) == "":
-			ck.add(p, MsgRequired)
+			ck.Add(p, MsgRequired)
 		case !ok:
-			ck.add(p, MsgPhoneInvalid)
+			ck.Add(p, MsgPhoneInvalid)
 		case seen[n]:
-			ck.add(p, MsgDuplicate)
+			ck.Add(p, MsgDuplicate)
 		default:
 			cs.Phones[i].Number, seen[n] = n, true
 		}
@@ -225,7 +225,7 @@ func primaries(ck *checker, p string, n int, primary func(int) *bool) {
 		if *primary(i) {
 			count++
 			if count > 1 {
-				ck.add(ptr(p, i, "primary"), MsgOnePrimary)
+				ck.Add(ptr(p, i, "primary"), MsgOnePrimary)
 			}
 		}
 	}
@@ -236,7 +236,7 @@ func primaries(ck *checker, p string, n int, primary func(int) *bool) {
 
 func checkAddresses(ck *checker, as []Address) {
 	if len(as) > MaxAddresses {
-		ck.addCount("/addresses", MsgTooMany, MaxAddresses)
+		ck.AddCount("/addresses", MsgTooMany, MaxAddresses)
 		return
 	}
 	current := 0
@@ -247,7 +247,7 @@ func checkAddresses(ck *checker, as []Address) {
 		}
 	}
 	if len(as) > 0 && current != 1 {
-		ck.add("/addresses", MsgOneCurrentAddress)
+		ck.Add("/addresses", MsgOneCurrentAddress)
 	}
 }
 
@@ -255,7 +255,7 @@ func (a *Address) check(ck *checker, p string) {
 	a.PostalAddress.check(ck, p)
 	from, okFrom := ck.date(p+"/valid_from", a.ValidFrom, true)
 	if to, okTo := ck.date(p+"/valid_to", a.ValidTo, false); okFrom && okTo && !to.After(from) {
-		ck.add(p+"/valid_to", MsgDatesOrder)
+		ck.Add(p+"/valid_to", MsgDatesOrder)
 	}
 }
 
@@ -264,28 +264,28 @@ func (a *PostalAddress) check(ck *checker, p string) {
 	ck.text(p+"/line2", &a.Line2, maxLine, false)
 	ck.text(p+"/town", &a.Town, maxTown, true)
 	if a.Postcode = strings.TrimSpace(a.Postcode); a.Postcode == "" {
-		ck.add(p+"/postcode", MsgRequired)
+		ck.Add(p+"/postcode", MsgRequired)
 	} else if pc, ok := NormalizePostcode(a.Postcode); ok {
 		a.Postcode = pc
 	} else {
-		ck.add(p+"/postcode", MsgPostcodeInvalid)
+		ck.Add(p+"/postcode", MsgPostcodeInvalid)
 	}
 	if a.UPRN != "" && (!allDigits(a.UPRN) || len(a.UPRN) > 12) {
-		ck.add(p+"/uprn", MsgUPRNInvalid)
+		ck.Add(p+"/uprn", MsgUPRNInvalid)
 	}
 }
 
 // checkList allows values from allowed only, each once, at most max.
 func checkList(ck *checker, p string, vs, allowed []string, max int) {
 	if len(vs) > max {
-		ck.addCount(p, MsgTooMany, max)
+		ck.AddCount(p, MsgTooMany, max)
 		return
 	}
 	seen := map[string]bool{}
 	for i, v := range vs {
 		switch {
 		case seen[v]:
-			ck.add(ptr(p, i), MsgDuplicate)
+			ck.Add(ptr(p, i), MsgDuplicate)
 		default:
 			ck.oneOf(ptr(p, i), v, allowed)
 		}
@@ -299,13 +299,13 @@ func (r *Representative) check(ck *checker, p string, now time.Time) {
 	ck.email(p+"/email", &r.Email)
 	ck.phone(p+"/phone", &r.Phone)
 	if len(r.Scopes) == 0 {
-		ck.add(p+"/scopes", MsgRequired)
+		ck.Add(p+"/scopes", MsgRequired)
 	}
 	checkList(ck, p+"/scopes", r.Scopes, Scopes, len(Scopes))
 	switch {
 	case r.ExpiresAt.IsZero():
-		ck.add(p+"/expires_at", MsgRequired)
+		ck.Add(p+"/expires_at", MsgRequired)
 	case !r.ExpiresAt.After(now) || r.ExpiresAt.After(now.Add(maxGrant)):
-		ck.add(p+"/expires_at", MsgExpiryInvalid)
+		ck.Add(p+"/expires_at", MsgExpiryInvalid)
 	}
 }

@@ -100,24 +100,9 @@ const (
 )
 
 // checker collects field errors so one answer lists every problem.
-type checker struct {
-	fields []FieldError
-}
+type checker struct{ fields.Checker }
 
-func (c *checker) add(ptr, id string) { c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id}) }
-
-func (c *checker) addCount(ptr, id string, n int) {
-	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id, Data: map[string]any{"Count": n}})
-}
-
-func (c *checker) ok() bool { return len(c.fields) == 0 }
-
-func (c *checker) err() error {
-	if len(c.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: c.fields}
-}
+func (c *checker) ok() bool { return len(c.Fields) == 0 }
 
 func invalid(ptr, id string) error {
 	return &ValidationError{Fields: []FieldError{{Pointer: ptr, ID: id}}}

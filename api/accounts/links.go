@@ -71,24 +71,24 @@ func (s *Service) LinkService(ctx context.Context, residentID string, req LinkRe
 func (s *Service) checkLink(ctx context.Context, residentID string, req *LinkRequest) (*connectorRecord, error) {
 	var ck checker
 	if !req.Consent {
-		ck.add("/consent", MsgConsentRequired)
+		ck.Add("/consent", MsgConsentRequired)
 	}
 	if !consentVersion.MatchString(req.ConsentVersion) {
-		ck.add("/consent_version", MsgInvalidValue)
+		ck.Add("/consent_version", MsgInvalidValue)
 	}
 	conn, err := s.connector(ctx, req.Connector)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || err == nil && conn.Disabled:
-		ck.add("/connector", MsgConnectorUnknown)
-		return nil, ck.err()
+		ck.Add("/connector", MsgConnectorUnknown)
+		return nil, ck.Err()
 	case err != nil:
 		return nil, err
 	}
 	if ck.text("/reference", &req.Reference, conn.ReferenceMaxLen, true) && !conn.referenceOK(req.Reference) {
-		ck.add("/reference", MsgReferenceInvalid)
+		ck.Add("/reference", MsgReferenceInvalid)
 	}
 	if !ck.ok() {
-		return nil, ck.err()
+		return nil, ck.Err()
 	}
 	n, err := s.links.Count(ctx, store.Eq(fieldResident, residentID))
 	if err != nil {

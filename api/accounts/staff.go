@@ -30,13 +30,13 @@ const ActionRead = "read"
 func (s *Service) RecordStaffRead(ctx context.Context, staffID, residentID, reason string) error {
 	var ck checker
 	if !validID(staffID) {
-		ck.add("/staff_id", MsgInvalidValue)
+		ck.Add("/staff_id", MsgInvalidValue)
 	}
 	if !validID(residentID) {
-		ck.add("/resident_id", MsgInvalidValue)
+		ck.Add("/resident_id", MsgInvalidValue)
 	}
 	ck.text("/reason", &reason, maxReason, true)
-	if err := ck.err(); err != nil {
+	if err := ck.Err(); err != nil {
 		return err
 	}
 	return s.audit.Insert(ctx, &AuditEntry{

@@ -178,19 +178,19 @@ func (ct Contact) normalize(c *userChecker) (normalContact, bool) {
 	email, phone := strings.TrimSpace(ct.Email), strings.TrimSpace(ct.Phone)
 	switch {
 	case (email == "") == (phone == ""):
-		c.add("", MsgContactExactlyOne)
+		c.Add("", MsgContactExactlyOne)
 	case email != "":
 		if e, ok := NormalizeEmail(email); ok {
 			return normalContact{userFieldEmail, e}, true
 		}
-		c.add("/email", MsgEmailInvalid)
+		c.Add("/email", MsgEmailInvalid)
 	default:
 		p, ok := NormalizePhone(phone)
 		switch {
 		case !ok:
-			c.add("/phone", MsgPhoneInvalid)
+			c.Add("/phone", MsgPhoneInvalid)
 		case !canText(p):
-			c.add("/phone", MsgPhoneNotMobile)
+			c.Add("/phone", MsgPhoneNotMobile)
 		default:
 			return normalContact{userFieldPhone, p}, true
 		}

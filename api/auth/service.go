@@ -91,7 +91,7 @@ func (in *RegisterInput) check() (normalContact, error) {
 	if in.Language == "" {
 		in.Language = Languages[0]
 	}
-	return nc, c.err()
+	return nc, c.Err()
 }
 
 // Register creates a resident with an unverified contact and sends a
@@ -172,7 +172,7 @@ func (s *Service) register(ctx context.Context, nc normalContact, in RegisterInp
 func (s *Service) Verify(ctx context.Context, contact Contact, code string) error {
 	var c userChecker
 	nc, _ := contact.normalize(&c)
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return err
 	}
 	if err := s.guard.CodeCheck(ctx, CodePurposeVerify, nc.value, code); err != nil {
@@ -205,9 +205,9 @@ type LoginInput struct {
 // that hashing it is a waste (no password that long was ever accepted).
 func (c *userChecker) presented(ptr, pw string) {
 	if pw == "" {
-		c.add(ptr, MsgFieldRequired)
+		c.Add(ptr, MsgFieldRequired)
 	} else if len(pw) > maxPasswordInput {
-		c.addCount(ptr, PasswordTooLong, PasswordMaxRunes)
+		c.AddCount(ptr, PasswordTooLong, PasswordMaxRunes)
 	}
 }
 
@@ -220,7 +220,7 @@ func (c *userChecker) channel(ptr string, ch Channel) Channel {
 	if err := ch.Validate(); err != nil {
 		c.refused(ptr, err)
 	} else if ch == ChannelAssisted {
-		c.add(ptr, MsgValueNotAllowed)
+		c.Add(ptr, MsgValueNotAllowed)
 	}
 	return ch
 }
@@ -235,7 +235,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Grant, error) {
 	nc, _ := Contact{in.Email, in.Phone}.normalize(&c)
 	ch := c.channel("/channel", in.Channel)
 	c.presented("/password", in.Password)
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return nil, err
 	}
 	u, key, err := s.lookup(ctx, nc)
@@ -335,7 +335,7 @@ func (s *Service) signIn(ctx context.Context, u *User, nc normalContact, key str
 func (s *Service) RequestSignInCode(ctx context.Context, contact Contact, ip string) error {
 	var c userChecker
 	nc, _ := contact.normalize(&c)
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return err
 	}
 	if err := s.spendIP(ctx, ip); err != nil {
@@ -371,7 +371,7 @@ func (s *Service) LoginWithCode(ctx context.Context, in CodeLoginInput) (*Grant,
 	var c userChecker
 	nc, _ := Contact{in.Email, in.Phone}.normalize(&c)
 	ch := c.channel("/channel", in.Channel)
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return nil, err
 	}
 	u, key, err := s.lookup(ctx, nc)
@@ -450,9 +450,9 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, newPasswo
 	var c userChecker
 	c.password("/new_password", newPassword, true)
 	if len(current) > maxPasswordInput {
-		c.addCount("/current_password", PasswordTooLong, PasswordMaxRunes)
+		c.AddCount("/current_password", PasswordTooLong, PasswordMaxRunes)
 	}
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return err
 	}
 	u, err := s.GetUser(ctx, userID)

@@ -182,26 +182,7 @@ func (e *ConflictError) Is(target error) bool { return target == store.ErrDuplic
 func (e *ConflictError) Field() (pointer, id string) { return e.Pointer, e.ID }
 
 // userChecker collects field errors so one answer lists every problem.
-type userChecker struct{ fields []FieldError }
-
-func (c *userChecker) add(ptr, id string) {
-	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id})
-}
-
-func (c *userChecker) addData(ptr, id string, data map[string]any) {
-	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id, Data: data})
-}
-
-func (c *userChecker) addCount(ptr, id string, n int) {
-	c.addData(ptr, id, map[string]any{"Count": n})
-}
-
-func (c *userChecker) err() error {
-	if len(c.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: c.fields}
-}
+type userChecker struct{ fields.Checker }
 
 // text trims *s and checks it is printable text of at most max runes.
 // Strings that look like query operators ({"$gt": ""}) are only text here:
@@ -211,12 +192,12 @@ func (c *userChecker) text(ptr string, s *string, max int, required bool) {
 	switch {
 	case *s == "":
 		if required {
-			c.add(ptr, MsgFieldRequired)
+			c.Add(ptr, MsgFieldRequired)
 		}
 	case !userPrintable(*s):
-		c.add(ptr, MsgTextInvalid)
+		c.Add(ptr, MsgTextInvalid)
 	case utf8.RuneCountInString(*s) > max:
-		c.addCount(ptr, MsgFieldTooLong, max)
+		c.AddCount(ptr, MsgFieldTooLong, max)
 	}
 }
 
@@ -240,27 +221,27 @@ func userPrintable(s string) bool {
 func (c *userChecker) refused(ptr string, err error) {
 	var ue *UnknownValueError
 	if errors.As(err, &ue) {
-		c.addData(ptr, ue.ID, ue.Data)
+		c.AddData(ptr, ue.ID, ue.Data)
 	} else {
-		c.add(ptr, MsgValueNotAllowed)
+		c.Add(ptr, MsgValueNotAllowed)
 	}
 }
 
 // language checks a language code; "" is allowed (the default applies).
 func (c *userChecker) language(ptr, lang string) {
 	if lang != "" && !slices.Contains(Languages, lang) {
-		c.add(ptr, MsgLanguageUnknown)
+		c.Add(ptr, MsgLanguageUnknown)
 	}
 }
 
 // roles requires one to len(Roles) known roles, none twice.
 func (c *userChecker) roles(ptr string, roles []Role) {
 	if len(roles) == 0 {
-		c.add(ptr, MsgFieldRequired)
+		c.Add(ptr, MsgFieldRequired)
 		return
 	}
 	if len(roles) > len(Roles) {
-		c.addCount(ptr, MsgTooManyItems, len(Roles))
+		c.AddCount(ptr, MsgTooManyItems, len(Roles))
 		return
 	}
 	for i, r := range roles {
@@ -268,7 +249,7 @@ func (c *userChecker) roles(ptr string, roles []Role) {
 		if err := r.Validate(); err != nil {
 			c.refused(p, err)
 		} else if slices.Contains(roles[:i], r) {
-			c.add(p, MsgDuplicateValue)
+			c.Add(p, MsgDuplicateValue)
 		}
 	}
 }
@@ -277,18 +258,18 @@ func (c *userChecker) roles(ptr string, roles []Role) {
 // that anyone with the staff role is in at least one team.
 func (c *userChecker) teams(ptr string, teams []string, roles []Role) {
 	if len(teams) > MaxTeams {
-		c.addCount(ptr, MsgTooManyItems, MaxTeams)
+		c.AddCount(ptr, MsgTooManyItems, MaxTeams)
 		return
 	}
 	if len(teams) == 0 && slices.Contains(roles, RoleStaff) {
-		c.add(ptr, MsgTeamRequired)
+		c.Add(ptr, MsgTeamRequired)
 	}
 	for i, t := range teams {
 		p := ptr + "/" + strconv.Itoa(i)
 		if !validTeam(t) {
-			c.add(p, MsgTeamInvalid)
+			c.Add(p, MsgTeamInvalid)
 		} else if slices.Contains(teams[:i], t) {
-			c.add(p, MsgDuplicateValue)
+			c.Add(p, MsgDuplicateValue)
 		}
 	}
 }
@@ -321,13 +302,13 @@ func normalizeTeams(teams []string) []string {
 func (c *userChecker) password(ptr, pw string, required bool) {
 	if pw == "" {
 		if required {
-			c.add(ptr, MsgFieldRequired)
+			c.Add(ptr, MsgFieldRequired)
 		}
 		return
 	}
 	var pe *PasswordError
 	if err := PasswordValidate(pw); errors.As(err, &pe) {
-		c.addData(ptr, pe.ID, pe.Data)
+		c.AddData(ptr, pe.ID, pe.Data)
 	}
 }
 
@@ -360,18 +341,18 @@ func (in *CreateUserInput) check() (normalContact, error) {
 	nc, ok := Contact{Email: in.Email}.normalize(&c)
 	if !ok && in.Email == "" {
 		c = userChecker{} // say which field, not "email or phone"
-		c.add("/email", MsgFieldRequired)
+		c.Add("/email", MsgFieldRequired)
 	}
 	c.text("/name", &in.Name, MaxNameRunes, false)
 	if err := in.Role.Validate(); err != nil {
 		c.refused("/role", err)
 	} else if in.Role == RoleResident {
-		c.add("/role", MsgValueNotAllowed) // residents register themselves
+		c.Add("/role", MsgValueNotAllowed) // residents register themselves
 	}
 	in.Teams = normalizeTeams(in.Teams)
 	c.teams("/teams", in.Teams, []Role{in.Role})
 	c.password("/password", in.Password, true)
-	return nc, c.err()
+	return nc, c.Err()
 }
 
 // CreateUser creates a verified staff account. An email already held is a
@@ -444,7 +425,7 @@ func (s *Service) UpdateStaff(ctx context.Context, id string, in UpdateStaffInpu
 		var c userChecker
 		c.roles("/roles", roles)
 		c.teams("/teams", teams, roles)
-		if err := c.err(); err != nil {
+		if err := c.Err(); err != nil {
 			return err
 		}
 		endSessions = (disabled && !u.Disabled) || !slices.Equal(roles, u.Roles)

@@ -54,7 +54,7 @@ func (f Form) Check(raw map[string]json.RawMessage, area Area, ptr string, now t
 		v, ok := raw[q.ID]
 		if !ok || blank(v) {
 			if q.Required {
-				c.add(p, MsgRequired)
+				c.Add(p, MsgRequired)
 			}
 			continue
 		}
@@ -63,8 +63,8 @@ func (f Form) Check(raw map[string]json.RawMessage, area Area, ptr string, now t
 			a.collect(p, q, val)
 		}
 	}
-	if len(c.fields) > 0 {
-		return Answers{}, c.fields
+	if len(c.Fields) > 0 {
+		return Answers{}, c.Fields
 	}
 	return a, nil
 }
@@ -78,7 +78,7 @@ func (c *checker) unknownAnswers(f Form, raw map[string]json.RawMessage, ptr str
 	}
 	slices.Sort(unknown)
 	for _, k := range unknown[:min(len(unknown), maxUnknownReported)] {
-		c.add(at(ptr, k), MsgQuestionUnknown)
+		c.Add(at(ptr, k), MsgQuestionUnknown)
 	}
 }
 

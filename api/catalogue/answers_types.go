@@ -32,7 +32,7 @@ type answerChecker struct {
 
 // answer checks a non-blank answer and returns its normalized value.
 func (c answerChecker) answer(p string, q *Question, v json.RawMessage) (any, bool) {
-	before := len(c.fields)
+	before := len(c.Fields)
 	var val any
 	switch q.Type {
 	case TypeText, TypeTextarea:
@@ -46,7 +46,7 @@ func (c answerChecker) answer(p string, q *Question, v json.RawMessage) (any, bo
 	case TypeYesNo:
 		var b bool
 		if !decodeBool(v, &b) {
-			c.add(p, MsgInvalidValue)
+			c.Add(p, MsgInvalidValue)
 		}
 		val = b
 	case TypeAddress:
@@ -56,9 +56,9 @@ func (c answerChecker) answer(p string, q *Question, v json.RawMessage) (any, bo
 	case TypePhoto:
 		val = c.photoAnswer(p, q, v)
 	default:
-		c.add(p, MsgNotAllowed) // a type Validate refuses; never stored
+		c.Add(p, MsgNotAllowed) // a type Validate refuses; never stored
 	}
-	return val, len(c.fields) == before
+	return val, len(c.Fields) == before
 }
 
 // decodeBool accepts only the JSON literals true and false.
@@ -84,7 +84,7 @@ func decodeExact(v json.RawMessage, want byte, dst any) bool {
 func (c answerChecker) textAnswer(p string, q *Question, v json.RawMessage) any {
 	var s string
 	if !decodeExact(v, '"', &s) {
-		c.add(p, MsgInvalidValue)
+		c.Add(p, MsgInvalidValue)
 		return nil
 	}
 	c.text(p, &s, q.MaxLen(), q.Type == TypeTextarea)
@@ -95,7 +95,7 @@ func (c answerChecker) numberAnswer(p string, q *Question, v json.RawMessage) an
 	v = bytes.TrimSpace(v)
 	var f float64
 	if len(v) == 0 || !(v[0] == '-' || v[0] >= '0' && v[0] <= '9') || json.Unmarshal(v, &f) != nil || !finite(f) {
-		c.add(p, MsgInvalidValue)
+		c.Add(p, MsgInvalidValue)
 		return nil
 	}
 	c.numberRange(p, f, q.Min, q.Max)
@@ -105,17 +105,17 @@ func (c answerChecker) numberAnswer(p string, q *Question, v json.RawMessage) an
 func (c answerChecker) dateAnswer(p string, v json.RawMessage) any {
 	var s string
 	if !decodeExact(v, '"', &s) {
-		c.add(p, MsgInvalidValue)
+		c.Add(p, MsgInvalidValue)
 		return nil
 	}
 	s = strings.TrimSpace(s)
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil || len(s) != len(time.DateOnly) {
-		c.add(p, MsgDateInvalid)
+		c.Add(p, MsgDateInvalid)
 		return nil
 	}
 	if d.Before(earliestDate) || d.After(c.now.AddDate(2, 0, 0)) {
-		c.add(p, MsgDateOutOfRange)
+		c.Add(p, MsgDateOutOfRange)
 		return nil
 	}
 	return s
@@ -124,11 +124,11 @@ func (c answerChecker) dateAnswer(p string, v json.RawMessage) any {
 func (c answerChecker) choiceAnswer(p string, q *Question, v json.RawMessage) any {
 	var s string
 	if !decodeExact(v, '"', &s) {
-		c.add(p, MsgInvalidValue)
+		c.Add(p, MsgInvalidValue)
 		return nil
 	}
 	if !slices.ContainsFunc(q.Options, func(o Option) bool { return o.Value == s }) {
-		c.add(p, MsgNotAllowed)
+		c.Add(p, MsgNotAllowed)
 		return nil
 	}
 	return s
@@ -138,7 +138,7 @@ func (c answerChecker) choiceAnswer(p string, q *Question, v json.RawMessage) an
 func (c answerChecker) object(p string, v json.RawMessage, allowed ...string) (map[string]json.RawMessage, bool) {
 	var m map[string]json.RawMessage
 	if !decodeExact(v, '{', &m) {
-		c.add(p, MsgInvalidValue)
+		c.Add(p, MsgInvalidValue)
 		return nil, false
 	}
 	var unknown []string
@@ -149,7 +149,7 @@ func (c answerChecker) object(p string, v json.RawMessage, allowed ...string) (m
 	}
 	slices.Sort(unknown)
 	for _, k := range unknown[:min(len(unknown), maxUnknownReported)] {
-		c.add(at(p, k), MsgFieldUnknown)
+		c.Add(at(p, k), MsgFieldUnknown)
 	}
 	return m, len(unknown) == 0
 }
@@ -160,13 +160,13 @@ func (c answerChecker) part(p string, m map[string]json.RawMessage, key string, 
 	v, ok := m[key]
 	if !ok || blank(v) {
 		if required {
-			c.add(at(p, key), MsgRequired)
+			c.Add(at(p, key), MsgRequired)
 		}
 		return ""
 	}
 	var s string
 	if !decodeExact(v, '"', &s) {
-		c.add(at(p, key), MsgInvalidValue)
+		c.Add(at(p, key), MsgInvalidValue)
 		return ""
 	}
 	c.text(at(p, key), &s, max, false)
@@ -186,14 +186,14 @@ func (c answerChecker) addressAnswer(p string, v json.RawMessage) any {
 		if n, ok := accounts.NormalizePostcode(pc); ok {
 			a.Postcode = n
 		} else {
-			c.add(at(p, "postcode"), MsgPostcodeInvalid)
+			c.Add(at(p, "postcode"), MsgPostcodeInvalid)
 		}
 	}
 	if u := c.part(p, m, "uprn", maxAddressLine, false); u != "" {
 		if uprnPattern.MatchString(u) {
 			a.UPRN = u
 		} else {
-			c.add(at(p, "uprn"), MsgUPRNInvalid)
+			c.Add(at(p, "uprn"), MsgUPRNInvalid)
 		}
 	}
 	out := map[string]any{"line1": a.Line1, "town": a.Town, "postcode": a.Postcode}
@@ -211,7 +211,7 @@ func (c answerChecker) pointAnswer(p string, v json.RawMessage) any {
 	lat, okLat := c.degrees(p, m, "lat", 90)
 	lng, okLng := c.degrees(p, m, "lng", 180)
 	if ok && okLat && okLng && !c.area.Contains(Point{lat, lng}) {
-		c.add(p, MsgPointOutside)
+		c.Add(p, MsgPointOutside)
 	}
 	return map[string]any{"lat": lat, "lng": lng}
 }
@@ -220,17 +220,17 @@ func (c answerChecker) pointAnswer(p string, v json.RawMessage) any {
 func (c answerChecker) degrees(p string, m map[string]json.RawMessage, key string, limit float64) (float64, bool) {
 	v, ok := m[key]
 	if !ok || blank(v) {
-		c.add(at(p, key), MsgRequired)
+		c.Add(at(p, key), MsgRequired)
 		return 0, false
 	}
 	v = bytes.TrimSpace(v)
 	var f float64
 	if !(v[0] == '-' || v[0] >= '0' && v[0] <= '9') || json.Unmarshal(v, &f) != nil || !finite(f) {
-		c.add(at(p, key), MsgInvalidValue)
+		c.Add(at(p, key), MsgInvalidValue)
 		return 0, false
 	}
 	if f < -limit || f > limit {
-		c.add(at(p, key), MsgOutOfRange)
+		c.Add(at(p, key), MsgOutOfRange)
 		return 0, false
 	}
 	return f, true
@@ -239,11 +239,11 @@ func (c answerChecker) degrees(p string, m map[string]json.RawMessage, key strin
 func (c answerChecker) photoAnswer(p string, q *Question, v json.RawMessage) any {
 	var items []json.RawMessage
 	if !decodeExact(v, '[', &items) {
-		c.add(p, MsgInvalidValue)
+		c.Add(p, MsgInvalidValue)
 		return nil
 	}
 	if max := q.MaxLen(); len(items) > max {
-		c.addCount(p, MsgTooMany, max)
+		c.AddCount(p, MsgTooMany, max)
 		return nil
 	}
 	ids := make([]any, 0, len(items))
@@ -251,9 +251,9 @@ func (c answerChecker) photoAnswer(p string, q *Question, v json.RawMessage) any
 		var id string
 		switch {
 		case !decodeExact(item, '"', &id) || !photoIDPattern.MatchString(id):
-			c.add(at(p, i), MsgInvalidValue)
+			c.Add(at(p, i), MsgInvalidValue)
 		case slices.Contains(ids, any(id)):
-			c.add(at(p, i), MsgDuplicate)
+			c.Add(at(p, i), MsgDuplicate)
 		default:
 			ids = append(ids, id)
 		}

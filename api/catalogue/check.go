@@ -95,10 +95,10 @@ func (c *checker) text(p string, s *string, max int, multiline bool) bool {
 	*s = v
 	switch {
 	case !printable(v, multiline):
-		c.add(p, MsgTextInvalid)
+		c.Add(p, MsgTextInvalid)
 		return false
 	case utf8.RuneCountInString(v) > max:
-		c.addCount(p, MsgTooLong, max)
+		c.AddCount(p, MsgTooLong, max)
 		return false
 	}
 	return true
@@ -114,7 +114,7 @@ func (c *checker) localized(p string, t Text, max int, required, multiline bool)
 	slices.Sort(keys)
 	for _, lang := range keys {
 		if !slices.Contains(Languages, lang) {
-			c.add(at(p, lang), MsgLanguageUnknown)
+			c.Add(at(p, lang), MsgLanguageUnknown)
 			continue
 		}
 		s := t[lang]
@@ -125,14 +125,14 @@ func (c *checker) localized(p string, t Text, max int, required, multiline bool)
 		t[lang] = s
 	}
 	if required && t["en"] == "" {
-		c.add(at(p, "en"), MsgRequired)
+		c.Add(at(p, "en"), MsgRequired)
 	}
 }
 
 // intRange checks lo <= n <= hi.
 func (c *checker) intRange(p string, n, lo, hi int) bool {
 	if n < lo || n > hi {
-		c.addData(p, MsgNumberRange, map[string]any{"Min": strconv.Itoa(lo), "Max": strconv.Itoa(hi)})
+		c.AddData(p, MsgNumberRange, map[string]any{"Min": strconv.Itoa(lo), "Max": strconv.Itoa(hi)})
 		return false
 	}
 	return true
@@ -147,10 +147,10 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 func (c *checker) numberRange(p string, f float64, lo, hi *float64) {
 	switch {
 	case lo != nil && hi != nil && (f < *lo || f > *hi):
-		c.addData(p, MsgNumberRange, map[string]any{"Min": formatNumber(*lo), "Max": formatNumber(*hi)})
+		c.AddData(p, MsgNumberRange, map[string]any{"Min": formatNumber(*lo), "Max": formatNumber(*hi)})
 	case lo != nil && hi == nil && f < *lo:
-		c.addData(p, MsgNumberTooSmall, map[string]any{"Min": formatNumber(*lo)})
+		c.AddData(p, MsgNumberTooSmall, map[string]any{"Min": formatNumber(*lo)})
 	case hi != nil && lo == nil && f > *hi:
-		c.addData(p, MsgNumberTooLarge, map[string]any{"Max": formatNumber(*hi)})
+		c.AddData(p, MsgNumberTooLarge, map[string]any{"Max": formatNumber(*hi)})
 	}
 }

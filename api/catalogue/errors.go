@@ -75,23 +75,4 @@ const (
 )
 
 // checker collects field errors so one answer lists every problem.
-type checker struct {
-	fields []FieldError
-}
-
-func (c *checker) add(ptr, id string) { c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id}) }
-
-func (c *checker) addData(ptr, id string, data map[string]any) {
-	c.fields = append(c.fields, FieldError{Pointer: ptr, ID: id, Data: data})
-}
-
-func (c *checker) addCount(ptr, id string, n int) {
-	c.addData(ptr, id, map[string]any{"Count": n})
-}
-
-func (c *checker) err() error {
-	if len(c.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: c.fields}
-}
+type checker struct{ fields.Checker }

@@ -111,17 +111,17 @@ func (c *Catalogue) checkRefs(ctx context.Context, s *Service, seeding map[strin
 		}
 		for i, code := range s.Related {
 			if !found[code] && !seeding[code] {
-				ck.add(at("/related", i), MsgServiceUnknown)
+				ck.Add(at("/related", i), MsgServiceUnknown)
 			}
 		}
 	}
-	return ck.err()
+	return ck.Err()
 }
 
 func (c *Catalogue) teamExists(ctx context.Context, ck *checker, ptr, key string) error {
 	_, err := c.teams.FindOne(ctx, store.Eq(fieldKey, key))
 	if errors.Is(err, store.ErrNotFound) {
-		ck.add(ptr, MsgTeamUnknown)
+		ck.Add(ptr, MsgTeamUnknown)
 		return nil
 	}
 	return err

@@ -36,19 +36,19 @@ const (
 func (s *Service) Validate() error {
 	var c checker
 	if !validKey(s.Code) {
-		c.add("/code", MsgCodeInvalid)
+		c.Add("/code", MsgCodeInvalid)
 	}
 	c.localized("/name", s.Name, maxName, true, false)
 	c.localized("/description", s.Description, maxDescription, true, true)
 	if !validKey(s.Group) {
-		c.add("/group", MsgKeyInvalid)
+		c.Add("/group", MsgKeyInvalid)
 	}
 	if !s.Tier.valid() {
-		c.add("/tier", MsgNotAllowed)
+		c.Add("/tier", MsgNotAllowed)
 	}
 	c.channels(s.Channels)
 	if !validKey(s.Team) {
-		c.add("/team", MsgTeamInvalid)
+		c.Add("/team", MsgTeamInvalid)
 	}
 	c.standard(&s.Standard)
 	c.related(s.Code, s.Related)
@@ -56,7 +56,7 @@ func (s *Service) Validate() error {
 	if s.Complaint != nil {
 		c.complaint(s.Complaint)
 	}
-	return c.err()
+	return c.Err()
 }
 
 func (t Tier) valid() bool { return t == TierSimple || t == TierAssisted || t == TierComplex }
@@ -65,19 +65,19 @@ func (u Unit) valid() bool { return u == UnitWorkingDays || u == UnitHours }
 
 func (c *checker) channels(chs []string) {
 	if len(chs) == 0 {
-		c.add("/channels", MsgRequired)
+		c.Add("/channels", MsgRequired)
 		return
 	}
 	if len(chs) > len(AllChannels) {
-		c.addCount("/channels", MsgTooMany, len(AllChannels))
+		c.AddCount("/channels", MsgTooMany, len(AllChannels))
 		return
 	}
 	for i, ch := range chs {
 		switch {
 		case !slices.Contains(AllChannels, ch):
-			c.add(at("/channels", i), MsgNotAllowed)
+			c.Add(at("/channels", i), MsgNotAllowed)
 		case slices.Contains(chs[:i], ch):
-			c.add(at("/channels", i), MsgDuplicate)
+			c.Add(at("/channels", i), MsgDuplicate)
 		}
 	}
 }
@@ -90,7 +90,7 @@ func (c *checker) target(p string, n int, unit Unit, unitPtr string) {
 	case UnitHours:
 		c.intRange(p, n, 1, maxTargetHours)
 	default:
-		c.add(unitPtr, MsgNotAllowed)
+		c.Add(unitPtr, MsgNotAllowed)
 	}
 }
 
@@ -102,24 +102,24 @@ func (c *checker) standard(st *Standard) {
 
 func (c *checker) related(self string, codes []string) {
 	if len(codes) > maxRelated {
-		c.addCount("/related", MsgTooMany, maxRelated)
+		c.AddCount("/related", MsgTooMany, maxRelated)
 		return
 	}
 	for i, code := range codes {
 		switch {
 		case !validKey(code):
-			c.add(at("/related", i), MsgCodeInvalid)
+			c.Add(at("/related", i), MsgCodeInvalid)
 		case code == self:
-			c.add(at("/related", i), MsgNotAllowed)
+			c.Add(at("/related", i), MsgNotAllowed)
 		case slices.Contains(codes[:i], code):
-			c.add(at("/related", i), MsgDuplicate)
+			c.Add(at("/related", i), MsgDuplicate)
 		}
 	}
 }
 
 func (c *checker) complaint(cp *Complaint) {
 	if !validKey(cp.Stage2Team) {
-		c.add("/complaint/stage2_team", MsgTeamInvalid)
+		c.Add("/complaint/stage2_team", MsgTeamInvalid)
 	}
 	c.target("/complaint/stage2_target", cp.Stage2Target, cp.Stage2Unit, "/complaint/stage2_unit")
 	if cp.EscalationDays == 0 {
@@ -134,7 +134,7 @@ func (t *Team) Validate() error {
 	var c checker
 	t.Key = strings.ToLower(strings.TrimSpace(t.Key))
 	if !validKey(t.Key) {
-		c.add("/key", MsgTeamInvalid)
+		c.Add("/key", MsgTeamInvalid)
 	}
 	if t.Name == nil {
 		t.Name = Text{}
@@ -144,8 +144,8 @@ func (t *Team) Validate() error {
 		if e, ok := auth.NormalizeEmail(t.Email); ok {
 			t.Email = e
 		} else {
-			c.add("/email", MsgEmailInvalid)
+			c.Add("/email", MsgEmailInvalid)
 		}
 	}
-	return c.err()
+	return c.Err()
 }

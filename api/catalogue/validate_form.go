@@ -45,7 +45,7 @@ func orDefault(n, def int) int {
 
 func (c *checker) form(f *Form) {
 	if len(f.Questions) > maxQuestions {
-		c.addCount("/form/questions", MsgTooMany, maxQuestions)
+		c.AddCount("/form/questions", MsgTooMany, maxQuestions)
 		return
 	}
 	for i := range f.Questions {
@@ -58,12 +58,12 @@ func (c *checker) question(p string, questions []Question, i int) {
 	q := &questions[i]
 	switch {
 	case !validKey(q.ID):
-		c.add(p+"/id", MsgKeyInvalid)
+		c.Add(p+"/id", MsgKeyInvalid)
 	case slices.ContainsFunc(questions[:i], func(o Question) bool { return o.ID == q.ID }):
-		c.add(p+"/id", MsgDuplicate)
+		c.Add(p+"/id", MsgDuplicate)
 	}
 	if !q.Type.valid() {
-		c.add(p+"/type", MsgNotAllowed)
+		c.Add(p+"/type", MsgNotAllowed)
 	}
 	c.localized(p+"/label", q.Label, maxLabel, true, false)
 	c.localized(p+"/hint", q.Hint, maxHint, false, true)
@@ -80,25 +80,25 @@ func (c *checker) question(p string, questions []Question, i int) {
 func (c *checker) options(p string, q *Question) {
 	if q.Type != TypeChoice {
 		if len(q.Options) > 0 {
-			c.add(p+"/options", MsgNotAllowed)
+			c.Add(p+"/options", MsgNotAllowed)
 		}
 		return
 	}
 	switch {
 	case len(q.Options) == 0:
-		c.add(p+"/options", MsgRequired)
+		c.Add(p+"/options", MsgRequired)
 		return
 	case len(q.Options) > maxOptions:
-		c.addCount(p+"/options", MsgTooMany, maxOptions)
+		c.AddCount(p+"/options", MsgTooMany, maxOptions)
 		return
 	}
 	for j, o := range q.Options {
 		op := at(p+"/options", j)
 		switch {
 		case !validKey(o.Value):
-			c.add(op+"/value", MsgKeyInvalid)
+			c.Add(op+"/value", MsgKeyInvalid)
 		case slices.ContainsFunc(q.Options[:j], func(x Option) bool { return x.Value == o.Value }):
-			c.add(op+"/value", MsgDuplicate)
+			c.Add(op+"/value", MsgDuplicate)
 		}
 		c.localized(op+"/label", o.Label, maxOptionLabel, true, false)
 	}
@@ -115,28 +115,28 @@ func (c *checker) limits(p string, q *Question) {
 		c.maxLength(p, q.MaxLength, MaxPhotos)
 	default:
 		if q.MaxLength != 0 {
-			c.add(p+"/max_length", MsgNotAllowed)
+			c.Add(p+"/max_length", MsgNotAllowed)
 		}
 	}
 	if q.Type != TypeNumber {
 		if q.Min != nil {
-			c.add(p+"/min", MsgNotAllowed)
+			c.Add(p+"/min", MsgNotAllowed)
 		}
 		if q.Max != nil {
-			c.add(p+"/max", MsgNotAllowed)
+			c.Add(p+"/max", MsgNotAllowed)
 		}
 		return
 	}
 	okMin := q.Min == nil || finite(*q.Min)
 	okMax := q.Max == nil || finite(*q.Max)
 	if !okMin {
-		c.add(p+"/min", MsgInvalidValue)
+		c.Add(p+"/min", MsgInvalidValue)
 	}
 	if !okMax {
-		c.add(p+"/max", MsgInvalidValue)
+		c.Add(p+"/max", MsgInvalidValue)
 	}
 	if okMin && okMax && q.Min != nil && q.Max != nil && *q.Min > *q.Max {
-		c.add(p+"/max", MsgMinAboveMax)
+		c.Add(p+"/max", MsgMinAboveMax)
 	}
 }
 
@@ -152,11 +152,11 @@ func (c *checker) maxLength(p string, n, hi int) {
 func (c *checker) showIf(p string, s *ShowIf, earlier []Question) {
 	k := slices.IndexFunc(earlier, func(o Question) bool { return o.ID == s.Question })
 	if k < 0 || (earlier[k].Type != TypeChoice && earlier[k].Type != TypeYesNo) {
-		c.add(p+"/question", MsgShowIfInvalid)
+		c.Add(p+"/question", MsgShowIfInvalid)
 		return
 	}
 	if !slices.Contains(earlier[k].answerValues(), s.Equals) {
-		c.add(p+"/equals", MsgNotAllowed)
+		c.Add(p+"/equals", MsgNotAllowed)
 	}
 }
 

@@ -41,6 +41,11 @@ type Checker struct{ Fields []FieldError }
 // Add records that the value at ptr is wrong in the way message id says.
 func (c *Checker) Add(ptr, id string) { c.Fields = append(c.Fields, FieldError{Pointer: ptr, ID: id}) }
 
+// AddData is Add with the message's template data.
+func (c *Checker) AddData(ptr, id string, data map[string]any) {
+	c.Fields = append(c.Fields, FieldError{Pointer: ptr, ID: id, Data: data})
+}
+
 // AddCount is Add with a {{.Count}} (a limit) for the message.
 func (c *Checker) AddCount(ptr, id string, n int) {
 	c.Fields = append(c.Fields, FieldError{Pointer: ptr, ID: id, Data: map[string]any{"Count": n}})

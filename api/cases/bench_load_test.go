@@ -417,17 +417,7 @@ func (l *benchLoader) resolve(c *Case, it *Item, at time.Time) {
 	}
 	it.ResolvedAt = &at
 	it.Breached = it.Breached || at.After(it.DueAt)
-	keys := []string{"resolved." + c.Channel, "met"}
-	if it.Breached {
-		keys[1] = "breached"
-	}
-	if !it.Reassigned && !it.Waited && !it.Reopened && it.Complaint == nil {
-		keys = append(keys, "first_contact")
-	}
-	if it.Complaint != nil {
-		keys = append(keys, "complaint."+string(it.Complaint.lastOutcome()))
-	}
-	l.count(at, it.Service, it.Tier, keys...)
+	l.count(at, it.Service, it.Tier, resolvedKeys(c, it)...)
 	l.move(c, it, StatusResolved, at)
 }
 

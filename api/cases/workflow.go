@@ -128,6 +128,13 @@ func (s *Service) applyMove(ctx context.Context, c *Case, it *Item, mv Move) err
 
 // countResolved moves the insight counters for a resolved item.
 func (s *Service) countResolved(ctx context.Context, c *Case, it *Item, now time.Time) error {
+	return s.count(ctx, now, it.Service, it.Tier, resolvedKeys(c, it)...)
+}
+
+// resolvedKeys are the counters a resolved item moves: resolved on its
+// case's channel, met or breached, first contact when nothing came between
+// report and resolution, and a complaint stage's outcome.
+func resolvedKeys(c *Case, it *Item) []string {
 	keys := []string{"resolved." + c.Channel, "met"}
 	if it.Breached {
 		keys[1] = "breached"
@@ -138,7 +145,7 @@ func (s *Service) countResolved(ctx context.Context, c *Case, it *Item, now time
 	if it.Complaint != nil {
 		keys = append(keys, "complaint."+string(it.Complaint.lastOutcome()))
 	}
-	return s.count(ctx, now, it.Service, it.Tier, keys...)
+	return keys
 }
 
 // changeItem is the frame of every staff change to one item: find the

@@ -242,7 +242,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/open311/v2/services/:code.:format", s.open311Handler(s.open311Definition))
 	app.Post("/open311/v2/requests.:format", s.open311Handler(s.open311Post))
 	app.Get("/open311/v2/requests.:format", s.open311Handler(s.open311Requests))
-	app.Get("/open311/v2/requests/:id.:format", s.open311Handler(s.open311Request1))
+	app.Get("/open311/v2/requests/:id.:format", s.open311Handler(s.open311OneRequest))
 	app.Post("/api/v1/admin/open311-clients", s.open311On, admin, s.idempotent, s.createOpen311Client)
 	app.Get("/api/v1/admin/open311-clients", s.open311On, admin, s.listOpen311Clients)
 	app.Delete("/api/v1/admin/open311-clients/:id", s.open311On, admin, s.disableOpen311Client)

@@ -174,7 +174,7 @@ func (s *Server) open311Requests(c *fiber.Ctx, format string) error {
 	return s.writeOpen311(c, format, out)
 }
 
-func (s *Server) open311Request1(c *fiber.Ctx, format string) error {
+func (s *Server) open311OneRequest(c *fiber.Ctx, format string) error {
 	cs, it, err := s.cases.PublicItem(c.UserContext(), strings.Clone(c.Params("id")))
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"math"
@@ -35,20 +36,15 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 	}
 	in := cases.NewCase{Items: req.Items, Contact: req.Contact, Language: s.lang(c), Channel: catalogue.ChannelWeb}
 	cl := claimsOf(c)
+	resident := cl != nil && cl.Has(auth.RoleResident)
+	staffReport := cl != nil && !resident && isStaff(cl)
 	switch {
-	case cl != nil && cl.Has(auth.RoleResident):
-		in.Owner, in.Channel, in.Actor = cl.ID, caseChannel(cl.Channel), cl.ActorID
-	case cl != nil && isStaff(cl):
-		in.Actor, in.Channel = cl.ID, catalogue.ChannelPhone
-		if req.Channel != "" {
-			in.Channel = req.Channel
-		}
-		if !staffChannel(in.Channel) {
-			return fieldProblem("/channel", cases.MsgNotAllowed)
-		}
-	}
-	if req.Channel != "" && (cl == nil || !isStaff(cl)) {
+	case req.Channel != "" && (!staffReport || !staffChannel(req.Channel)):
 		return fieldProblem("/channel", cases.MsgNotAllowed)
+	case resident:
+		in.Owner, in.Channel, in.Actor = cl.ID, caseChannel(cl.Channel), cl.ActorID
+	case staffReport:
+		in.Actor, in.Channel = cl.ID, cmp.Or(req.Channel, catalogue.ChannelPhone)
 	}
 	cs, items, err := s.cases.Create(c.UserContext(), in)
 	if err != nil {

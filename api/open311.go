@@ -210,7 +210,7 @@ func (s *Server) open311Request(c *fiber.Ctx, cs *cases.Case, it *cases.Item) op
 		return r
 	}
 	for i := len(cs.Events) - 1; i >= 0; i-- { // the latest public update is the status note
-		if e := cs.Events[i]; e.Public && e.Kind == cases.EventUpdate || e.Public && e.ItemID == it.ID && e.Text != "" {
+		if e := cs.Events[i]; e.Public && (e.Kind == cases.EventUpdate || e.ItemID == it.ID && e.Text != "") {
 			r.StatusNotes = e.Text
 			break
 		}

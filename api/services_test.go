@@ -116,3 +116,25 @@ func TestStaffHandOffsAndDuplicates(t *testing.T) {
 		t.Errorf("bob was not told where his report went: %v", mine.updateTexts())
 	}
 }
+
+// TestStaffReportForSomeone: a member of staff taking a report on the phone
+// or alongside someone records the channel and themselves; they must give
+// the person's contact, and may not claim the web or Open311.
+func TestStaffReportForSomeone(t *testing.T) {
+	e := newCasesEnv(t)
+	_, staff := e.staff(t, "kim@plymouth.example", auth.RoleStaff, "waste")
+	body := func(channel string) string {
+		return fmt.Sprintf(`{"items": [{"service": "housing-repair", "answers": {"address": {"line1": "1 Armada Way", "town": "Plymouth",
+			"postcode": "PL1 2AA"}, "room": "bedroom", "problem": "damp", "emergency": false, "description": "Damp on the wall"}}], "contact": {"phone": "07700 900123"}%s}`, channel)
+	}
+	if got := mustJSON[caseJSON](t, e.call(t, "POST", "/api/v1/cases", staff, body("")), 201); got.Channel != "phone" {
+		t.Errorf("a staff report without a channel came in on %q, want phone", got.Channel)
+	}
+	if got := mustJSON[caseJSON](t, e.call(t, "POST", "/api/v1/cases", staff, body(`, "channel": "assisted"`)), 201); got.Channel != "assisted" {
+		t.Errorf("channel %q, want assisted", got.Channel)
+	}
+	for _, ch := range []string{"web", "open311", "pigeon"} {
+		mustProblem(t, e.call(t, "POST", "/api/v1/cases", staff, body(`, "channel": "`+ch+`"`)), 400, "validation")
+	}
+	mustProblem(t, e.call(t, "POST", "/api/v1/cases", staff, strings.Replace(body(""), `, "contact": {"phone": "07700 900123"}`, "", 1)), 400, "validation")
+}

@@ -6,26 +6,47 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 FUZZTIME ?= 20s
 
-.PHONY: run build migrate test deps fmt-check vet bench bench-cases fuzz clean
+.PHONY: run build frontend migrate test test-go test-browser deps browser-deps fmt-check vet bench bench-cases fuzz clean
 
 ## run: build and start the server on the embedded SQLite store in ./data
 run: build
 	$(BIN) serve
 
-build:
+build: frontend
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/frontdoor
 
 migrate: build
 	$(BIN) migrate
 
-## test: install what the tests need, then gofmt check, go vet and every test with the race detector
-test: deps fmt-check vet
+## frontend: the web app's stylesheet (GOV.UK Frontend through Sass), with
+## the npm packages pinned in frontend/package-lock.json
+frontend: frontend/node_modules/.package-lock.json
+	cd frontend && npm run --silent build
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+## test: install what the tests need, then gofmt check, go vet, every Go test
+## with the race detector, and the web app's tests in headless Chromium
+test: test-go test-browser
+
+test-go: deps fmt-check vet
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+# The browser tests start the real binary on a loopback port with a fresh
+# SQLite store each; screenshots land in .build/screenshots.
+test-browser: build browser-deps
+	cd frontend && FRONTDOOR_BIN=$(CURDIR)/$(BIN) SCREENSHOTS=$(CURDIR)/.build/screenshots npm run --silent test
 
 # The race detector needs cgo and so a C compiler; a fresh machine gets one.
 deps:
 	@command -v gcc >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev; }
 	$(GO) mod download
+
+# Debian's chromium: browser downloads (npx playwright install) are blocked here.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && apt-get install -y --no-install-recommends chromium; }
 
 fmt-check:
 	@out=$$(gofmt -l cmd api kiosk frontend locales); \

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
@@ -82,6 +83,9 @@ type Deps struct {
 	// routes answer 404.
 	Push   *push.Service
 	Notify *notify.Service
+	// Web is the resident web app's files (package frontend); without it
+	// only the API is served.
+	Web fs.FS
 }
 
 // Server is the Fiber app with everything it needs.
@@ -106,6 +110,7 @@ type Server struct {
 	open311   *open311.Clients
 	push      *push.Service
 	notify    *notify.Service
+	web       *webApp // nil: no web app
 }
 
 // New builds the app and mounts every route. ctx bounds start-up work (the
@@ -147,6 +152,11 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	s.accounts = deps.Accounts
 	s.catalogue, s.cases, s.guard, s.open311 = deps.Catalogue, deps.Cases, deps.Guard, deps.Open311
 	s.push, s.notify = deps.Push, deps.Notify
+	if deps.Web != nil {
+		if s.web, err = s.newWebApp(deps.Web); err != nil {
+			return nil, err
+		}
+	}
 	s.metrics.attach(deps.Outbox, s.log, cfg.Version)
 	if s.app, err = s.newFiberApp(); err != nil {
 		return nil, err
@@ -256,6 +266,13 @@ func (s *Server) routes(app *fiber.App) {
 	app.Put("/api/v1/me/notifications", s.notifyOn, resident, s.putPreferences)
 	app.Post("/api/v1/staff/alerts", s.notifyOn, supervisor, s.idempotent, s.sendAlert)
 	app.Get("/api/v1/staff/alerts/:id", s.notifyOn, supervisor, s.getAlert)
+
+	// The web app: its words, then its files and pages (last: any path the
+	// API does not answer may be one of the app's pages).
+	if s.web != nil {
+		app.Get("/api/v1/locales/:lang", s.webMessages)
+		app.Get("/*", s.webFileRoute)
+	}
 }
 
 // newFiberApp builds a Fiber app with the full middleware chain and no

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,6 +37,7 @@ type envOptions struct {
 	outbox interface {
 		Depth(ctx context.Context) (map[string]int64, error)
 	}
+	web fs.FS // the web app's files; nil: API only
 }
 
 func newTestEnv(tb testing.TB, cfg Config) *testEnv {
@@ -57,6 +59,7 @@ func newTestEnvWith(tb testing.TB, cfg Config, opts envOptions) *testEnv {
 	if opts.outbox != nil {
 		deps.Outbox = opts.outbox
 	}
+	deps.Web = opts.web
 	env.srv, err = New(ctx, cfg, deps)
 	if err != nil {
 		tb.Fatalf("api.New: %v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"frontdoor/frontend"
 	"io"
 	"log/slog"
 	"net"
@@ -92,7 +93,7 @@ func (m *Main) build(ctx context.Context, baseURL string, bundle *i18n.Bundle, m
 	if err != nil {
 		return err
 	}
-	deps := api.Deps{Store: m.db, Logger: m.logger, Bundle: bundle, Metrics: metrics, Outbox: m.outbox}
+	deps := api.Deps{Store: m.db, Logger: m.logger, Bundle: bundle, Metrics: metrics, Outbox: m.outbox, Web: frontend.Files()}
 	if err := m.buildNotify(ctx, bundle, metrics, &deps); err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func TestServeBootsOnSQLiteAndAnswers(t *testing.T) {
 	if !strings.Contains(out.String(), base+"/") {
 		t.Errorf("printed %q, want the URL %s/", out.String(), base)
 	}
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/api/openapi.json": 200, "/metrics": 200, "/no-such-page": 404} {
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/api/openapi.json": 200, "/metrics": 200, "/api/no-such-thing": 404} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)

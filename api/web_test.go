@@ -11,7 +11,7 @@ import (
 
 func webFiles(js string) fstest.MapFS {
 	return fstest.MapFS{
-		"index.html": {Data: []byte(`<html lang="{{.Lang}}" dir="{{.Dir}}"><title>{{call .T "WebAppName"}}</title></html>`)},
+		"index.html":  {Data: []byte(`<html lang="{{.Lang}}" dir="{{.Dir}}"><title>{{call .T "WebAppName"}}</title></html>`)},
 		"app/main.js": {Data: []byte(js)},
 		"sw.js":       {Data: []byte(`const VERSION = '__APP_VERSION__'; const FILES = ['__APP_FILES__'];`)},
 	}

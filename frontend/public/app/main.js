@@ -163,6 +163,13 @@ function showOnline() {
   const el = document.getElementById('offline');
   el.textContent = t('WebOfflineBanner');
   el.hidden = navigator.onLine;
+  if (navigator.onLine) sendQueued();
+}
+
+// sendQueued sends the reports made while offline (app/outbox.js), now that
+// the connection is back.
+function sendQueued() {
+  import('./outbox.js').then((m) => m.flush(app)).catch((e) => console.warn('outbox', e));
 }
 
 // Links inside the app move between pages without reloading it.

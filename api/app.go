@@ -78,6 +78,9 @@ type Deps struct {
 	Cases     *cases.Service
 	Guard     *auth.Guard
 	Open311   *open311.Clients
+	// Gazetteer finds the addresses at a postcode (catalogue.DemoGazetteer,
+	// or a council's own); without it the address lookup answers 404.
+	Gazetteer catalogue.Gazetteer
 	// Push is Web Push (the VAPID key and subscriptions) and Notify the
 	// notifications service (preferences, alerts); without them their
 	// routes answer 404.
@@ -108,6 +111,7 @@ type Server struct {
 	cases     *cases.Service
 	guard     *auth.Guard
 	open311   *open311.Clients
+	gazetteer catalogue.Gazetteer // nil: the address lookup answers 404
 	push      *push.Service
 	notify    *notify.Service
 	web       *webApp // nil: no web app
@@ -151,6 +155,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	}
 	s.accounts = deps.Accounts
 	s.catalogue, s.cases, s.guard, s.open311 = deps.Catalogue, deps.Cases, deps.Guard, deps.Open311
+	s.gazetteer = deps.Gazetteer
 	s.push, s.notify = deps.Push, deps.Notify
 	if deps.Web != nil {
 		if s.web, err = s.newWebApp(deps.Web); err != nil {
@@ -216,8 +221,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/api/v1/staff/residents/:id", s.accountsOn, staff, s.readResidentAsStaff)
 
 	// Catalogue, cases and insight (issue 4). Anyone may report (signed in
-	// or not, where the service allows it) and track; /api/v1/cases lists
-	// and reads only the caller's own cases.
+	// or not, where the service allows it), find an address by postcode and
+	// track; /api/v1/cases lists and reads only the caller's own cases.
 	supervisor := s.requireRole(auth.RoleSupervisor, auth.RoleAdmin)
 	on, anyone := s.catalogueOn, s.authenticate
 	app.Get("/api/v1/services", on, s.listServices)
@@ -233,8 +238,10 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/api/v1/cases/:ref/photos/:id", on, resident, s.ownerPhoto)
 	app.Post("/api/v1/cases/:ref/follow", on, resident, s.followCase)
 	app.Post("/api/v1/cases/:ref/feedback", on, anyone, s.giveFeedback)
+	app.Post("/api/v1/cases/:ref/information", on, anyone, s.idempotent, s.addInformation)
 	app.Post("/api/v1/cases/:ref/items/:id/escalate", on, anyone, s.escalate)
 	app.Post("/api/v1/track", on, anyone, s.track)
+	app.Get("/api/v1/addresses", s.gazetteerOn, s.findAddresses)
 	app.Get("/api/v1/staff/queues/:team", on, staff, s.teamQueue)
 	app.Get("/api/v1/staff/cases/:ref", on, staff, s.staffCase)
 	app.Get("/api/v1/staff/cases/:ref/photos/:id", on, staff, s.staffPhoto)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -124,6 +125,14 @@ func (s *Server) updateViews(c *fiber.Ctx, cs *cases.Case) []updateView {
 		out = append(out, updateView{At: e.At, Kind: e.Kind, Text: text, Status: e.Status})
 	}
 	return out
+}
+
+// followerView is a case as someone following it sees it: without the
+// reporter's own words (their rating, the information they added).
+func followerView(v caseView) caseView {
+	v.Feedback = nil
+	v.Updates = slices.DeleteFunc(v.Updates, func(u updateView) bool { return u.Kind == cases.EventInformation })
+	return v
 }
 
 // serviceName is a service's name in lang, or its code if it has gone.

@@ -103,8 +103,8 @@ func (s *Server) listCases(c *fiber.Ctx) error {
 	out := caseList{Items: make([]caseView, len(list)), Next: next}
 	for i, cs := range list {
 		out.Items[i] = s.caseView(c, cs, nil, true)
-		if following {
-			out.Items[i].Feedback = nil // the reporter's words, not the follower's
+		if following && cs.Owner != residentID(c) {
+			out.Items[i] = followerView(out.Items[i])
 		}
 	}
 	return c.JSON(out)
@@ -194,7 +194,10 @@ func (s *Server) followCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.trackView(c, cs))
+	if cs.Owner == residentID(c) {
+		return c.JSON(s.trackView(c, cs))
+	}
+	return c.JSON(followerView(s.trackView(c, cs)))
 }
 
 // feedbackRequest rates a closed case; without an account, with the proof.
@@ -245,6 +248,43 @@ func (s *Server) escalate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(s.trackView(c, cs))
+}
+
+// informationRequest is what a resident adds to their case; without an
+// account, with the proof.
+type informationRequest struct {
+	Text     string `json:"text"`
+	Email    string `json:"email"`
+	Postcode string `json:"postcode"`
+}
+
+// addInformation puts the resident's words on their case. The owner signed
+// in gets their view of the case, as GET /api/v1/cases/{ref} shows it;
+// someone giving a proof instead gets the tracking view, never more.
+func (s *Server) addInformation(c *fiber.Ctx) error {
+	var req informationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ref := strings.Clone(c.Params("ref"))
+	rq := requester(c, trackRequest{Email: req.Email, Postcode: req.Postcode}.proof())
+	var cs *cases.Case
+	err := s.guarded(c, trackKey(ref), func() (err error) {
+		cs, err = s.cases.AddInformation(c.UserContext(), rq, ref, req.Text)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	if rq.Resident == "" || cs.Owner != rq.Resident {
+		return c.JSON(s.trackView(c, cs))
+	}
+	items, err := s.cases.Items(c.UserContext(), cs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.caseView(c, cs, items, true))
 }
 
 type nearbyList struct {

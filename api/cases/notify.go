@@ -58,7 +58,7 @@ func (s *Service) deliver(ctx context.Context, job outbox.Job) error {
 		if errors.Is(err, ErrNotFound) {
 			return nil // erased since
 		}
-		if err != nil || nj.Event < 0 || nj.Event >= len(c.Events) || !c.Events[nj.Event].Public {
+		if err != nil || nj.Event < 0 || nj.Event >= len(c.Events) || !c.Events[nj.Event].told() {
 			return err
 		}
 		ev, err := s.notice(ctx, c, nj.Event)
@@ -207,11 +207,12 @@ func (s *Service) localize(lang, id string, data map[string]any) string {
 	return s.opts.Localize(lang, id, data)
 }
 
-// EventText is a public event in words: staff's own for an update, else the
-// event's sentence (locales CaseEvent_<kind>) followed by any words staff
-// added. localize renders a message id in the reader's language.
+// EventText is a public event in words: staff's own for an update, the
+// resident's for information they added, else the event's sentence (locales
+// CaseEvent_<kind>) followed by any words staff added. localize renders a
+// message id in the reader's language.
 func EventText(e Event, localize func(id string, data map[string]any) string) string {
-	if e.Kind == EventUpdate {
+	if e.Kind == EventUpdate || e.Kind == EventInformation {
 		return e.Text
 	}
 	data := map[string]any{"Reference": e.Text}

@@ -21,6 +21,7 @@ const (
 	EventFeedbackRequested = "feedback_requested" // every item is done: how did it go?
 	EventFeedback          = "feedback"           // the resident rated the service
 	EventEscalated         = "escalated"          // a complaint went to stage 2
+	EventInformation       = "information"        // the resident added to their case, in their own words
 )
 
 // transitions is the workflow: from each status, where an item may go.
@@ -223,7 +224,7 @@ func (s *Service) saveCase(ctx context.Context, c *Case, changed *Item, before i
 		return err
 	}
 	for i := before; i < len(c.Events); i++ {
-		if c.Events[i].Public {
+		if c.Events[i].told() {
 			if err := s.tell(ctx, c, i); err != nil {
 				return err
 			}
@@ -267,6 +268,11 @@ func lineOf(it *Item) Line {
 	return Line{ItemID: it.ID, Service: it.Service, Status: it.Status, DueAt: it.DueAt, Paused: it.PausedAt != nil, Breached: it.Breached}
 }
 
+// told says whether people are told of the event (notify.go): every public
+// event but the resident's own words, which they need not be sent back and
+// which nobody following the case should read.
+func (e Event) told() bool { return e.Public && e.Kind != EventInformation }
+
 // addEvent stamps and appends a timeline event.
 func (s *Service) addEvent(c *Case, e Event) {
 	e.At = s.now()
@@ -279,14 +285,19 @@ func validOutcome(o Outcome) bool {
 
 // checkText trims and checks a free-text field of at most MaxEventText characters.
 func checkText(ck *checker, ptr, s string, required bool) string {
+	return checkTextUpTo(ck, ptr, s, required, MaxEventText)
+}
+
+// checkTextUpTo trims and checks a free-text field of at most limit characters.
+func checkTextUpTo(ck *checker, ptr, s string, required bool, limit int) string {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "" && required:
 		ck.Add(ptr, MsgRequired)
 	case !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\r' && r != '\t' }):
 		ck.Add(ptr, MsgInvalidValue)
-	case utf8.RuneCountInString(s) > MaxEventText:
-		ck.AddCount(ptr, MsgTooLong, MaxEventText)
+	case utf8.RuneCountInString(s) > limit:
+		ck.AddCount(ptr, MsgTooLong, limit)
 	}
 	return s
 }

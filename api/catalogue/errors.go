@@ -72,6 +72,8 @@ const (
 	MsgKeyInvalid      = "CatalogueKeyInvalid" // a group, question id or option value of the wrong shape
 	MsgShowIfInvalid   = "ShowIfInvalid"       // the condition names no earlier choice or yes/no question
 	MsgMinAboveMax     = "MinAboveMax"         // the smallest allowed number is above the largest
+
+	MsgPostcodeRequired = "PostcodeRequired" // an address lookup without a postcode
 )
 
 // checker collects field errors so one answer lists every problem.

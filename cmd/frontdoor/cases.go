@@ -18,8 +18,10 @@ import (
 const sweepEvery = time.Minute
 
 // buildCases wires the catalogue (seeded with the default services and
-// teams where they are missing, so admins' edits survive restarts), cases
-// and Open311 clients.
+// teams where they are missing, so admins' edits survive restarts), cases,
+// Open311 clients and the address lookup. Its gazetteer is the demo's made-up
+// Plymouth addresses; a council's own (its LLPG, or OS Places) is a
+// catalogue.Gazetteer put in deps.Gazetteer here instead.
 func (m *Main) buildCases(ctx context.Context, baseURL string, bundle *i18n.Bundle, deps *api.Deps) error {
 	cat, err := catalogue.New(ctx, m.db, catalogue.Options{})
 	if err != nil {
@@ -38,7 +40,7 @@ func (m *Main) buildCases(ctx context.Context, baseURL string, bundle *i18n.Bund
 	if m.cases, err = cases.New(ctx, m.db, m.outbox, cat, opts); err != nil {
 		return err
 	}
-	deps.Catalogue, deps.Cases = cat, m.cases
+	deps.Catalogue, deps.Cases, deps.Gazetteer = cat, m.cases, catalogue.DemoGazetteer()
 	deps.Open311, err = open311.NewClients(ctx, m.db, nil)
 	return err
 }

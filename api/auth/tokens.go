@@ -46,6 +46,9 @@ type TokenOptions struct {
 	RevocationTTL time.Duration
 	// SealKey, 32 bytes when set, seals private signing keys at rest.
 	SealKey []byte
+	// SessionSources answer Verify for sids that are not refresh sessions
+	// (kiosk sessions); see SessionSource.
+	SessionSources []SessionSource
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -73,6 +76,9 @@ func (o *TokenOptions) normalize() error {
 	); err != nil {
 		return err
 	}
+	if err := checkSources(o.SessionSources); err != nil {
+		return err
+	}
 	if o.ClientID == "" {
 		o.ClientID = "frontdoor"
 	}
@@ -86,7 +92,7 @@ func (o *TokenOptions) normalize() error {
 }
 
 // Revocations says whether a session (a refresh family, the sid claim) has
-// ended. Sessions implements it.
+// ended. Sessions implements it; a SessionSource brings another.
 type Revocations interface {
 	Revoked(ctx context.Context, sid string) (bool, error)
 }
@@ -274,7 +280,7 @@ func (t *Tokens) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, err
 	}
 	if c.SessionID != "" {
-		revoked, err := t.revocations.Revoked(ctx, c.SessionID)
+		revoked, err := t.revocationsFor(c.SessionID).Revoked(ctx, c.SessionID)
 		if err != nil {
 			return nil, fmt.Errorf("auth: session check: %w", err)
 		}

@@ -26,6 +26,10 @@ export class OfflineError extends Error {}
 
 export function signedIn() { return access !== null; }
 
+// hadSession says this device has a session, even when it cannot get a token
+// now (offline): its requests can still be read from the worker's copy.
+export function hadSession() { return signedIn() || localStorage.getItem(SESSION) === '1'; }
+
 // onSession calls fn(signedIn) whenever the session starts or ends.
 export function onSession(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 
@@ -84,23 +88,29 @@ function authHeaders() {
   return access ? { Authorization: `Bearer ${access}` } : {};
 }
 
+// authFetch is fetch with the session's token, refreshed once on a 401: for
+// answers that are not JSON (photos), or whose headers matter (a copy the
+// service worker kept offline says so in X-Frontdoor-Offline).
+export async function authFetch(path, { headers = {}, ...init } = {}) {
+  const send = () => fetch(path, { credentials: 'same-origin', ...init, headers: { 'Accept-Language': lang(), ...authHeaders(), ...headers } });
+  let res = await send();
+  if (res.status === 401 && access && await refresh()) res = await send();
+  return res;
+}
+
 // api calls the API and returns its JSON (null for 204). Options: method,
 // body (JSON, or FormData as it is), headers, idempotencyKey.
 export async function api(path, { method = 'GET', body, headers = {}, idempotencyKey } = {}) {
-  const send = () => {
-    const h = { Accept: 'application/json', 'Accept-Language': lang(), ...authHeaders(), ...headers };
-    let payload = body;
-    if (body !== undefined && !(body instanceof FormData)) {
-      h['Content-Type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    if (idempotencyKey) h['Idempotency-Key'] = idempotencyKey;
-    return fetch(path, { method, headers: h, body: payload, credentials: 'same-origin' });
-  };
+  const h = { Accept: 'application/json', ...headers };
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData)) {
+    h['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  if (idempotencyKey) h['Idempotency-Key'] = idempotencyKey;
   let res;
   try {
-    res = await send();
-    if (res.status === 401 && access && await refresh()) res = await send();
+    res = await authFetch(path, { method, headers: h, body: payload });
   } catch (e) {
     throw new OfflineError(e.message);
   }

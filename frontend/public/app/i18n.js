@@ -51,13 +51,17 @@ export function t(id, data = {}) {
   return m.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, k) => String(data[k] ?? ''));
 }
 
+// dateLocale is the locale dates are written in: British English, not the
+// browser's default American, for English.
+const dateLocale = () => (current === 'en' ? 'en-GB' : current);
+
 // formatDate and formatDateTime write dates the way the language does.
 export function formatDate(iso) {
-  return new Intl.DateTimeFormat(current, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(dateLocale(), { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(new Date(iso));
 }
 
 export function formatDateTime(iso) {
-  return new Intl.DateTimeFormat(current, {
+  return new Intl.DateTimeFormat(dateLocale(), {
     day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: 'Europe/London',
   }).format(new Date(iso));
 }

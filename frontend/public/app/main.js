@@ -3,7 +3,7 @@
 // loaded on first use, so the first page costs only what it shows.
 
 import { LANGUAGES, chosen, lang, t, use } from './i18n.js';
-import { api, onSession, resume, signedIn } from './api.js';
+import { api, hadSession, onSession, resume, signedIn } from './api.js';
 import { h, heading, link, p } from './ui.js';
 
 // routes map a path pattern to the view module that renders it.
@@ -57,7 +57,10 @@ export const app = {
 let rendering = 0;
 
 // render draws the page for the current URL. A newer navigation wins over a
-// slower older one.
+// slower older one. After the first page, focus moves to the new page as a
+// full page load would put it at the top; the first page leaves focus where
+// the browser put it, so the skip link is still the first Tab stop.
+let first = true;
 async function render() {
   const n = ++rendering;
   const url = new URL(location.href);
@@ -81,7 +84,9 @@ async function render() {
   drawHeader(url.pathname);
   // A new page: start reading at its top, as after a full page load.
   window.scrollTo(0, 0);
-  if (!page.after?.(main)) main.focus({ preventScroll: true });
+  const focused = page.after?.(main);
+  if (!focused && !first) main.focus({ preventScroll: true });
+  first = false;
 }
 
 function notFound() {
@@ -104,8 +109,8 @@ function drawHeader(path = location.pathname) {
   const nav = [
     ['/services', t('WebNavServices')],
     ['/track', t('WebNavTrack')],
-    signedIn() ? ['/cases', t('WebNavMyRequests')] : null,
-    signedIn() ? ['/account', t('WebNavAccount')] : ['/sign-in', t('WebNavSignIn')],
+    hadSession() ? ['/cases', t('WebNavMyRequests')] : null,
+    hadSession() ? ['/account', t('WebNavAccount')] : ['/sign-in', t('WebNavSignIn')],
   ].filter(Boolean);
   const current = (href) => path === href || path.startsWith(`${href}/`);
   document.getElementById('header').replaceChildren(
@@ -139,9 +144,11 @@ function languageNavigation() {
 export async function switchLanguage(code) {
   await use(code);
   if (signedIn()) {
-    api('/api/v1/me', { method: 'PATCH', body: { language: code } }).catch(() => {});
+    // Saved before the page is redrawn, so the API answers in the new language.
+    await api('/api/v1/me', { method: 'PATCH', body: { language: code } }).catch(() => {});
   }
   drawFooter();
+  showOnline();
   await render();
 }
 

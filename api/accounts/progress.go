@@ -22,7 +22,7 @@ func (s *Service) tellProgress(ctx context.Context, ch *Change, before string, w
 			failed++
 		}
 	}
-	ev := notify.Event{To: notify.Recipient{Resident: ch.ResidentID}, URL: s.opts.BaseURL + "/me/changes/" + ch.ID,
+	ev := notify.Event{To: notify.Recipient{Resident: ch.ResidentID}, URL: s.opts.BaseURL + "/account/changes/" + ch.ID,
 		Data: map[string]any{"Count": delivered, "Total": len(ch.Services)}}
 	for _, w := range ws {
 		switch {

@@ -59,7 +59,7 @@ func TestResidentToldOfProgress(t *testing.T) {
 		t.Fatalf("told %v, want one progress and one done", kinds)
 	}
 	for _, ev := range rec.events {
-		if ev.To.Resident != "res-a" || ev.URL != "https://frontdoor.test/me/changes/"+ch.ID || ev.Data["Total"] != 2 {
+		if ev.To.Resident != "res-a" || ev.URL != "https://frontdoor.test/account/changes/"+ch.ID || ev.Data["Total"] != 2 {
 			t.Errorf("event %+v", ev)
 		}
 	}

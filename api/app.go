@@ -25,6 +25,7 @@ import (
 	"frontdoor/api/open311"
 	"frontdoor/api/push"
 	"frontdoor/api/store"
+	"frontdoor/kiosk"
 )
 
 // Config is the HTTP layer's share of the configuration, validated in cmd.
@@ -86,6 +87,10 @@ type Deps struct {
 	// routes answer 404.
 	Push   *push.Service
 	Notify *notify.Service
+	// Kiosk is the kiosk profile: enrolled terminals, kiosk and assisted
+	// sessions, hand-off and letter codes; without it the kiosk routes
+	// answer 404. Tokens must have been built with its SessionSource.
+	Kiosk *kiosk.Service
 	// Web is the resident web app's files (package frontend); without it
 	// only the API is served.
 	Web fs.FS
@@ -114,7 +119,10 @@ type Server struct {
 	gazetteer catalogue.Gazetteer // nil: the address lookup answers 404
 	push      *push.Service
 	notify    *notify.Service
-	web       *webApp // nil: no web app
+	kiosk     *kiosk.Service // nil: the kiosk routes answer 404
+	hub       *kioskHub      // the kiosk sessions' event streams
+	london    *time.Location // the days of the kiosk demand report
+	web       *webApp        // nil: no web app
 }
 
 // New builds the app and mounts every route. ctx bounds start-up work (the
@@ -153,10 +161,17 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	if err = s.initIdentity(cfg, deps); err != nil {
 		return nil, err
 	}
+	if deps.Kiosk != nil && deps.Tokens == nil {
+		return nil, errors.New("api: Deps.Kiosk needs Deps.Tokens (built with its SessionSource)")
+	}
 	s.accounts = deps.Accounts
 	s.catalogue, s.cases, s.guard, s.open311 = deps.Catalogue, deps.Cases, deps.Guard, deps.Open311
 	s.gazetteer = deps.Gazetteer
 	s.push, s.notify = deps.Push, deps.Notify
+	s.kiosk, s.hub = deps.Kiosk, newKioskHub(sseHeartbeat)
+	if s.london, err = time.LoadLocation("Europe/London"); err != nil {
+		return nil, err
+	}
 	if deps.Web != nil {
 		if s.web, err = s.newWebApp(deps.Web); err != nil {
 			return nil, err
@@ -189,8 +204,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/api/v1/auth/codes", s.identityOn, s.requestSignInCode)
 	app.Post("/api/v1/auth/codes/verify", s.identityOn, s.loginWithCode)
 	app.Post("/api/v1/auth/refresh", s.identityOn, s.refresh)
-	app.Post("/api/v1/auth/logout", s.identityOn, s.logout)
-	app.Post("/api/v1/auth/password", s.identityOn, s.requireAuth, s.changePassword)
+	app.Post("/api/v1/auth/logout", s.identityOn, s.endKioskOnLogout, s.logout)
+	app.Post("/api/v1/auth/password", s.identityOn, s.requireAuth, s.notOnKiosk, s.changePassword)
 	app.Get("/.well-known/jwks.json", s.identityOn, s.jwks)
 	app.Get("/api/v1/dev/messages", s.devOnly, s.devMessageList)
 	app.Post("/api/v1/admin/users", s.identityOn, admin, s.createStaff)
@@ -199,19 +214,20 @@ func (s *Server) routes(app *fiber.App) {
 
 	// Customer record and Tell Us Once (issue 3). Mounted always, like the
 	// identity routes, so that openapi.json holds for every server; without
-	// Deps.Accounts they are 404. /me is always the caller's own record.
-	resident := s.requireRole(auth.RoleResident)
+	// Deps.Accounts they are 404. /me is always the caller's own record, and
+	// an account's (requireAccount): an anonymous kiosk session has none.
+	resident, account := s.requireRole(auth.RoleResident), s.requireAccount
 	staff := s.requireRole(auth.RoleStaff, auth.RoleSupervisor, auth.RoleAdmin)
-	app.Get("/api/v1/me", s.accountsOn, resident, s.getMe)
-	app.Patch("/api/v1/me", s.accountsOn, resident, s.updateMe)
-	app.Delete("/api/v1/me", s.accountsOn, resident, s.eraseMe)
-	app.Get("/api/v1/me/export", s.accountsOn, resident, s.exportMe)
-	app.Get("/api/v1/me/links", s.accountsOn, resident, s.listLinks)
-	app.Post("/api/v1/me/links", s.accountsOn, resident, s.idempotent, s.linkService)
-	app.Delete("/api/v1/me/links/:id", s.accountsOn, resident, s.unlinkService)
-	app.Post("/api/v1/me/changes", s.accountsOn, resident, s.idempotent, s.reportChange)
-	app.Get("/api/v1/me/changes", s.accountsOn, resident, s.listChanges)
-	app.Get("/api/v1/me/changes/:id", s.accountsOn, resident, s.getChange)
+	app.Get("/api/v1/me", s.accountsOn, account, s.getMe)
+	app.Patch("/api/v1/me", s.accountsOn, account, s.updateMe)
+	app.Delete("/api/v1/me", s.accountsOn, account, s.eraseMe)
+	app.Get("/api/v1/me/export", s.accountsOn, account, s.exportMe)
+	app.Get("/api/v1/me/links", s.accountsOn, account, s.listLinks)
+	app.Post("/api/v1/me/links", s.accountsOn, account, s.idempotent, s.linkService)
+	app.Delete("/api/v1/me/links/:id", s.accountsOn, account, s.unlinkService)
+	app.Post("/api/v1/me/changes", s.accountsOn, account, s.idempotent, s.reportChange)
+	app.Get("/api/v1/me/changes", s.accountsOn, account, s.listChanges)
+	app.Get("/api/v1/me/changes/:id", s.accountsOn, account, s.getChange)
 	app.Post("/api/v1/admin/connectors", s.accountsOn, admin, s.idempotent, s.createConnector)
 	app.Get("/api/v1/admin/connectors", s.accountsOn, admin, s.listConnectors)
 	app.Patch("/api/v1/admin/connectors/:key", s.accountsOn, admin, s.updateConnector)
@@ -222,7 +238,8 @@ func (s *Server) routes(app *fiber.App) {
 
 	// Catalogue, cases and insight (issue 4). Anyone may report (signed in
 	// or not, where the service allows it), find an address by postcode and
-	// track; /api/v1/cases lists and reads only the caller's own cases.
+	// track; /api/v1/cases lists and reads only the caller's own cases (an
+	// anonymous kiosk session's: those made in it).
 	supervisor := s.requireRole(auth.RoleSupervisor, auth.RoleAdmin)
 	on, anyone := s.catalogueOn, s.authenticate
 	app.Get("/api/v1/services", on, s.listServices)
@@ -236,11 +253,11 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/api/v1/cases/nearby", on, s.nearby)
 	app.Get("/api/v1/cases/:ref", on, resident, s.getCase)
 	app.Get("/api/v1/cases/:ref/photos/:id", on, resident, s.ownerPhoto)
-	app.Post("/api/v1/cases/:ref/follow", on, resident, s.followCase)
+	app.Post("/api/v1/cases/:ref/follow", on, account, s.followCase)
 	app.Post("/api/v1/cases/:ref/feedback", on, anyone, s.giveFeedback)
 	app.Post("/api/v1/cases/:ref/information", on, anyone, s.idempotent, s.addInformation)
 	app.Post("/api/v1/cases/:ref/items/:id/escalate", on, anyone, s.escalate)
-	app.Post("/api/v1/track", on, anyone, s.track)
+	app.Post("/api/v1/track", on, s.deviceOrAnyone, s.track)
 	app.Get("/api/v1/addresses", s.gazetteerOn, s.findAddresses)
 	app.Get("/api/v1/staff/queues/:team", on, staff, s.teamQueue)
 	app.Get("/api/v1/staff/cases/:ref", on, staff, s.staffCase)
@@ -267,12 +284,52 @@ func (s *Server) routes(app *fiber.App) {
 	// Push and notifications (issue 5). A device follows its resident's
 	// news, or, with a case reference and its proof, that case only.
 	app.Get("/api/v1/push/key", s.pushOn, s.pushKey)
-	app.Post("/api/v1/push/subscriptions", s.pushOn, anyone, s.subscribe)
-	app.Delete("/api/v1/push/subscriptions", s.pushOn, anyone, s.unsubscribe)
-	app.Get("/api/v1/me/notifications", s.notifyOn, resident, s.getPreferences)
-	app.Put("/api/v1/me/notifications", s.notifyOn, resident, s.putPreferences)
+	app.Post("/api/v1/push/subscriptions", s.pushOn, anyone, s.notOnKiosk, s.subscribe)
+	app.Delete("/api/v1/push/subscriptions", s.pushOn, anyone, s.notOnKiosk, s.unsubscribe)
+	app.Get("/api/v1/me/notifications", s.notifyOn, account, s.getPreferences)
+	app.Put("/api/v1/me/notifications", s.notifyOn, account, s.putPreferences)
 	app.Post("/api/v1/staff/alerts", s.notifyOn, supervisor, s.idempotent, s.sendAlert)
 	app.Get("/api/v1/staff/alerts/:id", s.notifyOn, supervisor, s.getAlert)
+
+	// The kiosk profile (issue 7): terminals enrolled by supervisors and
+	// run by admins; kiosk sessions started by a terminal (Authorization:
+	// Device) and used with their own access tokens, whose end refuses every
+	// token of them; sign-in by code, hand-off to a phone, letter codes;
+	// staff joining (or guiding) a session, the shared screen as
+	// Server-Sent Events, and demand by location. Routes that hand out a
+	// credential take no Idempotency-Key: its record would keep the secret.
+	k, device, dev := s.kioskOn, s.requireDevice, s.deviceOrBearer
+	app.Post("/api/v1/kiosk/enrolments", k, supervisor, s.enrolDevice)
+	app.Post("/api/v1/kiosk/devices", k, s.registerDevice)
+	app.Get("/api/v1/kiosk/device", k, device, s.deviceSelf)
+	app.Get("/api/v1/admin/kiosk/devices", k, admin, s.listDevices)
+	app.Patch("/api/v1/admin/kiosk/devices/:id", k, admin, s.updateDevice)
+	app.Delete("/api/v1/admin/kiosk/devices/:id", k, admin, s.revokeDevice)
+	app.Post("/api/v1/kiosk/sessions", k, device, s.startKioskSession)
+	app.Get("/api/v1/kiosk/sessions/:id", k, dev, s.getKioskSession)
+	app.Post("/api/v1/kiosk/sessions/:id/end", k, dev, s.endKioskSession)
+	app.Post("/api/v1/kiosk/sessions/:id/touch", k, s.requireAuth, s.touchKioskSession)
+	app.Post("/api/v1/kiosk/sessions/:id/token", k, dev, s.kioskSessionToken)
+	app.Post("/api/v1/kiosk/sessions/:id/codes", k, s.identityOn, s.requireAuth, s.kioskSignInCode)
+	app.Post("/api/v1/kiosk/sessions/:id/codes/verify", k, s.identityOn, s.requireAuth, s.kioskSignIn)
+	app.Post("/api/v1/kiosk/sessions/:id/handoff", k, s.requireAuth, s.handOff)
+	app.Post("/api/v1/handoff/:token", k, s.claimHandOff)
+	app.Post("/api/v1/kiosk/sessions/:id/join/confirm", k, s.requireAuth, s.confirmJoin)
+	app.Post("/api/v1/kiosk/sessions/:id/join/decline", k, s.requireAuth, s.declineJoin)
+	app.Post("/api/v1/kiosk/sessions/:id/consent", k, s.requireAuth, s.giveConsent)
+	app.Get(kioskStreamPath, k, s.requireAuth, s.streamKioskSession)
+	app.Post("/api/v1/kiosk/sessions/:id/screen", k, s.requireAuth, s.postScreen)
+	app.Get("/api/v1/staff/kiosk/sessions", k, staff, s.listLiveSessions)
+	app.Get("/api/v1/staff/kiosk/sessions/:id", k, staff, s.staffKioskSession)
+	app.Get("/api/v1/staff/kiosk/sessions/:id/record", k, s.accountsOn, staff, s.kioskRecord)
+	app.Post("/api/v1/staff/kiosk/sessions/:id/join", k, staff, s.joinSession)
+	app.Post("/api/v1/staff/kiosk/sessions/:id/input", k, staff, s.staffInput)
+	app.Post("/api/v1/staff/kiosk/sessions/:id/end", k, staff, s.staffEndSession)
+	app.Get("/api/v1/staff/kiosk/devices", k, staff, s.listTerminals)
+	app.Post("/api/v1/staff/kiosk/devices/:id/sessions", k, staff, s.startGuided)
+	app.Post("/api/v1/staff/kiosk/letters", k, s.identityOn, staff, s.issueLetter)
+	app.Post("/api/v1/auth/letter", k, s.identityOn, anyone, s.claimLetter)
+	app.Get("/api/v1/insight/kiosk-demand", k, supervisor, s.kioskDemand)
 
 	// The web app: its words, then its files and pages (last: any path the
 	// API does not answer may be one of the app's pages).
@@ -334,6 +391,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.limiter != nil {
 		s.limiter.stop()
 	}
+	s.hub.close() // open event streams end, or they would hold the shutdown to its deadline
 	return s.app.ShutdownWithContext(ctx)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"frontdoor/api/auth"
+	"frontdoor/kiosk"
 )
 
 // Authentication reads the access token of Authorization: Bearer (RFC 6750)
@@ -94,10 +95,15 @@ func (s *Server) requireRole(roles ...auth.Role) fiber.Handler {
 }
 
 // identify verifies the bearer token, once per request, and records the
-// caller: claims, idempotency scope and the account's language.
+// caller: claims, idempotency scope and the account's language. A kiosk
+// terminal's own credential (Authorization: Device) is refused here: it
+// opens only the routes that ask for it (requireDevice, deviceOrBearer).
 func (s *Server) identify(c *fiber.Ctx) error {
 	if claimsOf(c) != nil {
 		return nil
+	}
+	if _, device := deviceToken(c); device {
+		return &problem{kind: kindDeviceNotAllowed}
 	}
 	token, present, ok := bearerToken(c)
 	switch {
@@ -218,3 +224,112 @@ func tokenProblem(id string) *problem {
 	k.detail = id
 	return &problem{kind: k}
 }
+
+// A kiosk terminal authenticates with Authorization: Device <credential>
+// (kiosk.Service.Authenticate), and that opens only the kiosk routes that
+// ask for it and public information; everywhere else identify refuses it.
+// The credential is checked against the store on every request, so a
+// revoked terminal is refused at once.
+
+const localsDevice = "frontdoor.device"
+
+var deviceScheme = []byte("device ")
+
+// deviceToken reads Authorization: Device <credential>; present says the
+// header names that scheme at all.
+func deviceToken(c *fiber.Ctx) (token string, present bool) {
+	values := c.Request().Header.PeekAll(fiber.HeaderAuthorization)
+	if len(values) == 0 {
+		return "", false
+	}
+	v := values[0]
+	if len(v) < len(deviceScheme) || !bytes.EqualFold(v[:len(deviceScheme)], deviceScheme) {
+		return "", false
+	}
+	if len(values) != 1 || len(v) > maxBearerToken {
+		return "", true
+	}
+	return string(bytes.TrimSpace(v[len(deviceScheme):])), true // string() copies
+}
+
+// deviceOf is the terminal a request came from, or nil.
+func deviceOf(c *fiber.Ctx) *kiosk.Device {
+	d, _ := c.Locals(localsDevice).(*kiosk.Device)
+	return d
+}
+
+// requireDevice admits a kiosk terminal by its device credential: 401
+// (WWW-Authenticate: Device) without one, or when it is unknown or revoked.
+func (s *Server) requireDevice(c *fiber.Ctx) error {
+	token, present := deviceToken(c)
+	if !present || s.kiosk == nil {
+		return &problem{kind: kindDeviceInvalid}
+	}
+	d, err := s.kiosk.Authenticate(c.UserContext(), token)
+	if err != nil {
+		return err
+	}
+	c.Locals(localsDevice, d)
+	c.Locals(LocalsCaller, "device:"+d.ID)
+	return c.Next()
+}
+
+// deviceOrBearer admits a terminal by its credential or anyone with a
+// valid access token (the kiosk session's own, or staff); the handler
+// decides what each may do.
+func (s *Server) deviceOrBearer(c *fiber.Ctx) error {
+	if _, device := deviceToken(c); device {
+		return s.requireDevice(c)
+	}
+	return s.requireAuth(c)
+}
+
+// deviceOrAnyone is authenticate for public routes a terminal may use
+// before anyone starts a session (tracking a reference): a valid device
+// credential is as anonymous as no header.
+func (s *Server) deviceOrAnyone(c *fiber.Ctx) error {
+	token, device := deviceToken(c)
+	if !device {
+		return s.authenticate(c)
+	}
+	if s.kiosk == nil {
+		return &problem{kind: kindDeviceInvalid}
+	}
+	if _, err := s.kiosk.Authenticate(c.UserContext(), token); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// requireAccount is requireRole(resident) for what only an account has (the
+// customer record, notification preferences, following a case): an
+// anonymous kiosk session holds the resident role to report and track, and
+// is told to sign in instead.
+func (s *Server) requireAccount(c *fiber.Ctx) error {
+	if err := s.identify(c); err != nil {
+		return err
+	}
+	cl := claimsOf(c)
+	switch {
+	case cl == nil:
+		return &problem{kind: kindUnauthorized}
+	case !cl.Has(auth.RoleResident):
+		return &problem{kind: kindForbidden}
+	case kiosk.AnonymousSubject(cl.ID):
+		return &problem{kind: kindKioskSignIn}
+	}
+	return c.Next()
+}
+
+// notOnKiosk refuses, after authentication, what must not happen on a
+// shared terminal whoever is signed in there: typing a password on its
+// keyboard, subscribing its browser to someone's notifications.
+func (s *Server) notOnKiosk(c *fiber.Ctx) error {
+	if cl := claimsOf(c); cl != nil && kioskSID(cl.SessionID) {
+		return &problem{kind: kindKioskNotHere}
+	}
+	return c.Next()
+}
+
+// kioskSID says whether a token's sid is a kiosk session.
+func kioskSID(sid string) bool { return strings.HasPrefix(sid, kiosk.SessionPrefix) }

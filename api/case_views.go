@@ -20,6 +20,7 @@ type caseView struct {
 	Reference         string        `json:"reference"`
 	Status            cases.Status  `json:"status"`
 	Channel           string        `json:"channel"`
+	Location          string        `json:"location,omitempty"` // the kiosk location it was made at
 	Items             []itemView    `json:"items"`
 	CreatedAt         time.Time     `json:"created_at"`
 	UpdatedAt         time.Time     `json:"updated_at"`
@@ -63,6 +64,7 @@ type feedbackView struct {
 // lines stand in for them, without answers.
 func (s *Server) caseView(c *fiber.Ctx, cs *cases.Case, items []*cases.Item, withUpdates bool) caseView {
 	v := s.baseView(c, cs)
+	v.Location = cs.Location // the owner's and staff's views, not tracking's
 	ctx, now := c.UserContext(), time.Now()
 	if items == nil {
 		v.Items = s.lineViews(c, cs)

@@ -43,6 +43,9 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 		return fieldProblem("/channel", cases.MsgNotAllowed)
 	case resident:
 		in.Owner, in.Channel, in.Actor = cl.ID, caseChannel(cl.Channel), cl.ActorID
+		if err := s.kioskCase(c.UserContext(), cl, &in); err != nil {
+			return err
+		}
 	case staffReport:
 		in.Actor, in.Channel = cl.ID, cmp.Or(req.Channel, catalogue.ChannelPhone)
 	}
@@ -50,6 +53,7 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.recordKioskCase(c.UserContext(), cl, cs, items)
 	c.Location("/api/v1/cases/" + cs.Reference)
 	return c.Status(fiber.StatusCreated).JSON(s.caseView(c, cs, items, false))
 }

@@ -16,6 +16,7 @@ import (
 	"frontdoor/api/notify"
 	"frontdoor/api/open311"
 	"frontdoor/api/store"
+	"frontdoor/kiosk"
 )
 
 // Every error leaves as an RFC 9457 problem (application/problem+json):
@@ -93,6 +94,21 @@ var (
 
 	// Notifications (issue 5); texts in locales/notify.*.toml.
 	kindChannelUnavailable = problemKind{400, "channel-unavailable", "ProblemChannelUnavailableTitle", "ProblemChannelUnavailableDetail"}
+
+	// The kiosk profile (issue 7); texts in locales/kiosk.*.toml.
+	kindDeviceInvalid     = problemKind{401, "device-invalid", "ProblemDeviceInvalidTitle", "ProblemDeviceInvalidDetail"}
+	kindDeviceNotAllowed  = problemKind{403, "device-not-allowed", "ProblemDeviceNotAllowedTitle", "ProblemDeviceNotAllowedDetail"}
+	kindKioskForbidden    = problemKind{403, "forbidden", "ProblemForbiddenTitle", "ProblemKioskForbiddenDetail"}
+	kindKioskSignIn       = problemKind{403, "kiosk-sign-in-required", "ProblemKioskSignInTitle", "ProblemKioskSignInDetail"}
+	kindKioskNotHere      = problemKind{403, "not-on-kiosk", "ProblemKioskNotHereTitle", "ProblemKioskNotHereDetail"}
+	kindKioskRecordClosed = problemKind{403, "kiosk-record-not-allowed", "ProblemKioskRecordTitle", "ProblemKioskRecordDetail"}
+	kindKioskEnded        = problemKind{409, "kiosk-session-ended", "ProblemKioskEndedTitle", "ProblemKioskEndedDetail"}
+	kindKioskJoined       = problemKind{409, "kiosk-already-joined", "ProblemKioskJoinedTitle", "ProblemKioskJoinedDetail"}
+	kindKioskNoJoin       = problemKind{409, "kiosk-no-pending-join", "ProblemKioskNoJoinTitle", "ProblemKioskNoJoinDetail"}
+	kindKioskNotJoined    = problemKind{409, "kiosk-not-joined", "ProblemKioskNotJoinedTitle", "ProblemKioskNotJoinedDetail"}
+	kindKioskSignedIn     = problemKind{409, "kiosk-signed-in", "ProblemKioskSignedInTitle", "ProblemKioskSignedInDetail"}
+	kindKioskWrongProfile = problemKind{409, "kiosk-wrong-profile", "ProblemKioskWrongProfileTitle", "ProblemKioskWrongProfileDetail"}
+	kindHandOffInvalid    = problemKind{410, "handoff-expired", "ProblemHandOffTitle", "ProblemHandOffDetail"}
 )
 
 // errorTable is the one place domain errors meet HTTP. Later issues add a
@@ -123,6 +139,15 @@ var errorTable = []struct {
 	{cases.ErrPhotoCorrupt, kindPhotoCorrupt},
 	{open311.ErrUnknownKey, kindOpen311KeyWrong},
 	{notify.ErrNoChannel, kindChannelUnavailable}, // a code to a phone where the council sends no SMS
+	{kiosk.ErrForbidden, kindKioskForbidden},
+	{kiosk.ErrDeviceInvalid, kindDeviceInvalid},
+	{kiosk.ErrSessionEnded, kindKioskEnded},
+	{kiosk.ErrHandOffInvalid, kindHandOffInvalid},
+	{kiosk.ErrAlreadyJoined, kindKioskJoined},
+	{kiosk.ErrNoPendingJoin, kindKioskNoJoin},
+	{kiosk.ErrNotJoined, kindKioskNotJoined},
+	{kiosk.ErrSignedIn, kindKioskSignedIn},
+	{kiosk.ErrWrongProfile, kindKioskWrongProfile},
 }
 
 // statusKinds classifies Fiber's and fasthttp's own errors by their status.
@@ -265,6 +290,8 @@ func (s *Server) writeProblem(c *fiber.Ctx, p *problem) error {
 // the domain computed.
 func problemHeaders(c *fiber.Ctx, p *problem) {
 	switch {
+	case p.kind.slug == kindDeviceInvalid.slug:
+		c.Set(fiber.HeaderWWWAuthenticate, "Device") // the terminal's own scheme, not a bearer token
 	case p.kind.slug == kindInvalidToken.slug:
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 	case p.kind.status == fiber.StatusUnauthorized:

@@ -261,7 +261,10 @@ func validOrigin(o string) error {
 }
 
 func compressHandler() fiber.Handler {
-	return compress.New(compress.Config{Level: compress.LevelDefault})
+	// Event streams go out uncompressed: a compressor holds back what it
+	// has not yet filled a block with, and events must arrive as they happen.
+	return compress.New(compress.Config{Level: compress.LevelDefault,
+		Next: func(c *fiber.Ctx) bool { return isEventStream(c.Path()) }})
 }
 
 // errUnknownMethod answers methods Fiber does not route at all ("FOO /").

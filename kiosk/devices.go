@@ -248,3 +248,29 @@ func (s *Service) RevokeDevice(ctx context.Context, staff Staff, id string) (*De
 	}
 	return &out.Device, nil
 }
+
+// Terminals are the devices in service (not revoked), at the location named
+// (every location when it is ""), oldest first: where a member of staff may
+// start a staff-guided session. Any member of staff may ask; ListDevices,
+// with revoked devices, is the admins'.
+func (s *Service) Terminals(ctx context.Context, staff Staff, location string) ([]Device, error) {
+	if !staff.isStaff() {
+		return nil, ErrForbidden
+	}
+	out := []Device{}
+	q := store.Query{Limit: store.MaxLimit}
+	for {
+		page, err := s.devices.Find(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Items {
+			if !r.Revoked() && (location == "" || r.Location.Name == location) {
+				out = append(out, r.Device)
+			}
+		}
+		if q.After = page.Next; q.After == "" {
+			return out, nil
+		}
+	}
+}

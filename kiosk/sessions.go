@@ -249,3 +249,44 @@ func (s *Service) Session(ctx context.Context, id string) (*Session, error) {
 	}
 	return &r.Session, nil
 }
+
+// LiveSession is a session that may still be used: ErrNotFound when there
+// is no such session, ErrSessionEnded when it has ended or sat idle past
+// its timeout (the sweeper ends it).
+func (s *Service) LiveSession(ctx context.Context, id string) (*Session, error) {
+	sess, err := s.Session(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !sess.Live(s.now()) {
+		return nil, ErrSessionEnded
+	}
+	return sess, nil
+}
+
+// LiveSessions are the sessions running now, at the location named (every
+// location when it is ""), oldest first: what staff on the floor may offer
+// to join. A terminal runs one session at a time, so there are as many as
+// terminals in use. Any member of staff may ask.
+func (s *Service) LiveSessions(ctx context.Context, staff Staff, location string) ([]Session, error) {
+	if !staff.isStaff() {
+		return nil, ErrForbidden
+	}
+	now := s.now()
+	out := []Session{}
+	q := store.Query{Where: []store.Cond{store.Eq(fLive, true)}, Limit: store.MaxLimit}
+	for {
+		page, err := s.sessions.Find(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Items {
+			if r.Live(now) && (location == "" || r.Location.Name == location) {
+				out = append(out, r.Session)
+			}
+		}
+		if q.After = page.Next; q.After == "" {
+			return out, nil
+		}
+	}
+}

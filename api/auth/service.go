@@ -317,16 +317,23 @@ var errStale = errors.New("auth: record changed meanwhile")
 
 // signIn starts a session for u once the password or code was right.
 func (s *Service) signIn(ctx context.Context, u *User, nc normalContact, key string, ch Channel) (*Grant, error) {
-	switch {
-	case !u.verified(nc):
-		return nil, ErrNotVerified
-	case u.Disabled:
-		return nil, ErrDisabled
-	}
-	if err := s.guard.ThrottleReset(ctx, key); err != nil {
+	if err := s.admit(ctx, u, nc, key); err != nil {
 		return nil, err
 	}
 	return s.tokens.SignIn(ctx, Subject{ID: u.ID, Roles: u.Roles, Channel: ch})
+}
+
+// admit is what every sign-in asks of an account once the password or code
+// was right: the contact proved and the account enabled. It forgives the
+// failed attempts counted against the account.
+func (s *Service) admit(ctx context.Context, u *User, nc normalContact, key string) error {
+	switch {
+	case !u.verified(nc):
+		return ErrNotVerified
+	case u.Disabled:
+		return ErrDisabled
+	}
+	return s.guard.ThrottleReset(ctx, key)
 }
 
 // RequestSignInCode sends a "signin" code to a verified contact of an
@@ -374,26 +381,59 @@ func (s *Service) LoginWithCode(ctx context.Context, in CodeLoginInput) (*Grant,
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
-	u, key, err := s.lookup(ctx, nc)
+	u, key, err := s.codeUser(ctx, nc, in.Code, in.IP)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.guard.ThrottleCheck(ctx, key, in.IP); err != nil {
-		return nil, err
+	return s.signIn(ctx, u, nc, key, ch)
+}
+
+// CheckSignInCode accepts a "signin" code exactly as LoginWithCode does
+// (the same refusals, throttles and checks of the account) but starts no
+// session: it answers the account's id, for a sign-in whose session lives
+// elsewhere. A kiosk session is one: signing in there upgrades the
+// terminal's session, which ends on the terminal, and leaves no refresh
+// token behind on a shared machine. in.Channel is not used.
+func (s *Service) CheckSignInCode(ctx context.Context, in CodeLoginInput) (string, error) {
+	var c userChecker
+	nc, _ := Contact{in.Email, in.Phone}.normalize(&c)
+	if err := c.Err(); err != nil {
+		return "", err
 	}
-	if err := s.guard.CodeCheck(ctx, CodePurposeSignIn, nc.value, in.Code); err != nil {
+	u, key, err := s.codeUser(ctx, nc, in.Code, in.IP)
+	if err != nil {
+		return "", err
+	}
+	if err := s.admit(ctx, u, nc, key); err != nil {
+		return "", err
+	}
+	return u.ID, nil
+}
+
+// codeUser checks a "signin" code for a contact under the sign-in throttle
+// and returns the account holding the contact, with its throttle key. Wrong
+// codes are *CodeError and count as failed attempts, like wrong passwords.
+func (s *Service) codeUser(ctx context.Context, nc normalContact, code, ip string) (*User, string, error) {
+	u, key, err := s.lookup(ctx, nc)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := s.guard.ThrottleCheck(ctx, key, ip); err != nil {
+		return nil, "", err
+	}
+	if err := s.guard.CodeCheck(ctx, CodePurposeSignIn, nc.value, code); err != nil {
 		var ce *CodeError
 		if errors.As(err, &ce) && ce.ID != CodeMalformed {
-			if ferr := s.guard.ThrottleFail(ctx, key, in.IP); ferr != nil {
-				return nil, ferr
+			if ferr := s.guard.ThrottleFail(ctx, key, ip); ferr != nil {
+				return nil, "", ferr
 			}
 		}
-		return nil, err
+		return nil, "", err
 	}
 	if u == nil { // a code issued for no one, and guessed
-		return nil, ErrInvalidCredentials
+		return nil, "", ErrInvalidCredentials
 	}
-	return s.signIn(ctx, u, nc, key, ch)
+	return u, key, nil
 }
 
 // Refresh rotates a refresh token (a spent one revokes its whole session:

@@ -384,6 +384,36 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*User, er
 	return u, nil
 }
 
+// CreateResidentInput makes an account for a resident who has no email
+// address or phone: staff make it for them at a library or hub.
+type CreateResidentInput struct {
+	Name     string
+	Language string // en (default), cy, pl or ar
+}
+
+// CreateResident creates a resident account with no contact and no
+// password: nothing about it can sign in by itself. The way in is a one-time
+// letter code staff issue for it (package kiosk), which signs the person in
+// where they type it; they may add an email or phone to their record later.
+func (s *Service) CreateResident(ctx context.Context, in CreateResidentInput) (*User, error) {
+	var c userChecker
+	c.text("/name", &in.Name, MaxNameRunes, true)
+	c.language("/language", in.Language)
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	if in.Language == "" {
+		in.Language = Languages[0]
+	}
+	now := s.clock()
+	u := &User{Name: in.Name, Language: in.Language, CreatedAt: now, UpdatedAt: now}
+	u.setRoles([]Role{RoleResident})
+	if err := s.users.Insert(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // ListStaff pages through everyone with a role beyond resident, oldest
 // account first. cursor is the previous page's next ("" for the first);
 // a cursor that is not one is store.ErrBadCursor.

@@ -49,7 +49,14 @@ type NewCase struct {
 	Actor    string `json:"-"` // the member of staff helping, if any
 	Client   string `json:"-"` // the Open311 client, if any
 	Language string `json:"-"` // for messages to the resident
+	Location string `json:"-"` // the kiosk location's name, for a case made at a terminal
+	// AnonymousOwner says Owner is an anonymous kiosk session standing in for
+	// someone without an account: the rules of reporting without one apply.
+	AnonymousOwner bool `json:"-"`
 }
+
+// withoutAccount says whether the reporter has no account of their own.
+func (in *NewCase) withoutAccount() bool { return in.Owner == "" || in.AnonymousOwner }
 
 // checkedItem is a NewItem that passed its checks.
 type checkedItem struct {
@@ -74,7 +81,8 @@ func (s *Service) Create(ctx context.Context, in NewCase) (*Case, []*Item, error
 			return err
 		}
 		c = &Case{Reference: ref, Owner: in.Owner, Contact: contact, Language: in.Language, Channel: in.Channel,
-			Actor: in.Actor, Client: in.Client, Status: StatusSubmitted, Open: true, CreatedAt: now, UpdatedAt: now}
+			Actor: in.Actor, Client: in.Client, Location: in.Location, AnonymousOwner: in.AnonymousOwner && in.Owner != "",
+			Status: StatusSubmitted, Open: true, CreatedAt: now, UpdatedAt: now}
 		c.ID = store.NewID()
 		items = make([]*Item, len(checked))
 		for i, ci := range checked {
@@ -86,7 +94,11 @@ func (s *Service) Create(ctx context.Context, in NewCase) (*Case, []*Item, error
 			if err := s.claimPhotos(ctx, in.uploader(), c, items[i], ci.answers.Photos); err != nil {
 				return err
 			}
-			if err := s.count(ctx, now, ci.svc.Code, ci.svc.Tier, "created."+c.Channel, "interaction."+c.Channel); err != nil {
+			keys := []string{"created." + c.Channel, "interaction." + c.Channel}
+			if c.Location != "" {
+				keys = append(keys, locationKey(c.Channel, c.Location))
+			}
+			if err := s.count(ctx, now, ci.svc.Code, ci.svc.Tier, keys...); err != nil {
 				return err
 			}
 		}
@@ -171,7 +183,7 @@ func (s *Service) checkNew(ctx context.Context, in *NewCase) ([]checkedItem, *Co
 	}
 	// Someone without an account must leave a way to reach them, unless an
 	// Open311 client, which answers for its own users, sent the report.
-	contact := checkContact(&ck, in.Contact, in.Owner == "" && in.Client == "")
+	contact := checkContact(&ck, in.Contact, in.withoutAccount() && in.Client == "")
 	if err := ck.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -213,7 +225,7 @@ func (s *Service) offered(ctx context.Context, ck *checker, ptr, code string, in
 		ck.Add(ptr, MsgServiceNotOffered)
 		return nil
 	}
-	if in.Owner == "" && in.Actor == "" && in.Client == "" && !svc.Anonymous {
+	if in.withoutAccount() && in.Actor == "" && in.Client == "" && !svc.Anonymous {
 		ck.Add(ptr, MsgAnonymousRefused)
 		return nil
 	}

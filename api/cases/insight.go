@@ -3,6 +3,8 @@ package cases
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -88,6 +90,40 @@ type Summary struct {
 	FirstContact FirstContact             `json:"first_contact_resolution"`
 	Satisfaction map[string]*Satisfaction `json:"satisfaction"` // by channel
 	Complaints   Complaints               `json:"complaints"`
+	// ByLocation counts items reported at kiosk locations, by location name
+	// then channel (kiosk, or assisted with staff): assisted-digital demand.
+	ByLocation map[string]map[string]int64 `json:"by_location"`
+}
+
+// locationKey is the counter of items reported on a channel at a kiosk
+// location: "location.<channel>.<name>", the name escaped so that it holds
+// no '.' and no '$', which document stores treat specially in field names.
+func locationKey(channel, location string) string {
+	var b strings.Builder
+	for i := 0; i < len(location); i++ {
+		switch c := location[i]; c {
+		case '%', '.', '$':
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "location." + channel + "." + b.String()
+}
+
+// addLocation adds a locationKey's count; rest is "<channel>.<name>".
+func (sum *Summary) addLocation(rest string, n int64) {
+	channel, escaped, ok := strings.Cut(rest, ".")
+	name, err := url.PathUnescape(escaped)
+	if !ok || err != nil {
+		return
+	}
+	m := sum.ByLocation[name]
+	if m == nil {
+		m = map[string]int64{}
+		sum.ByLocation[name] = m
+	}
+	m[channel] += n
 }
 
 // Breakdown counts the same total three ways.
@@ -218,7 +254,8 @@ func newSummary(from, to string) *Summary {
 		return Breakdown{ByService: map[string]int64{}, ByChannel: map[string]int64{}, ByTier: map[string]int64{}}
 	}
 	return &Summary{From: from, To: to, Cases: bd(), Interactions: bd(),
-		Standards: Standards{ByService: map[string]*StandardCount{}}, Satisfaction: map[string]*Satisfaction{}}
+		Standards: Standards{ByService: map[string]*StandardCount{}}, Satisfaction: map[string]*Satisfaction{},
+		ByLocation: map[string]map[string]int64{}}
 }
 
 func (b *Breakdown) add(service, channel string, tier catalogue.Tier, n int64) {
@@ -250,6 +287,8 @@ func (sum *Summary) add(t *tally) {
 			sum.addComplaint(Outcome(rest), n)
 		case "escalated":
 			sum.Complaints.Escalated += n
+		case "location":
+			sum.addLocation(rest, n)
 		}
 	}
 }

@@ -41,7 +41,7 @@ func (s *Service) Merge(ctx context.Context, st Staff, dupRef, intoRef string) (
 		if err := s.saveCase(ctx, dup, nil, before); err != nil {
 			return err
 		}
-		if dup.Owner != "" && dup.Owner != into.Owner {
+		if dup.Owner != "" && !dup.AnonymousOwner && dup.Owner != into.Owner {
 			if err := s.addFollower(ctx, dup.Owner, into.ID); err != nil {
 				return err
 			}

@@ -52,22 +52,27 @@ type Contact struct {
 // and the timeline. Its items are documents of their own (queues index them).
 type Case struct {
 	store.Meta
-	Reference  string     `json:"reference"`       // canonical form, "K7M-Q2X-9PT"
-	Owner      string     `json:"owner,omitempty"` // the resident's account id
-	Contact    *Contact   `json:"contact,omitempty"`
-	Language   string     `json:"language"`         // for messages to the resident
-	Channel    string     `json:"channel"`          // catalogue.Channel*
-	Actor      string     `json:"actor,omitempty"`  // the member of staff who helped
-	Client     string     `json:"client,omitempty"` // the Open311 client that sent it
-	Status     Status     `json:"status"`
-	Open       bool       `json:"open"`
-	Lines      []Line     `json:"lines"` // one per item, in order: what lists and tracking show
-	Events     []Event    `json:"events"`
-	Feedback   *Feedback  `json:"feedback,omitempty"`
-	MergedInto string     `json:"merged_into,omitempty"` // reference of the case this one duplicated
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
-	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	Reference string   `json:"reference"`       // canonical form, "K7M-Q2X-9PT"
+	Owner     string   `json:"owner,omitempty"` // the resident's account id
+	Contact   *Contact `json:"contact,omitempty"`
+	Language  string   `json:"language"`           // for messages to the resident
+	Channel   string   `json:"channel"`            // catalogue.Channel*
+	Actor     string   `json:"actor,omitempty"`    // the member of staff who helped
+	Client    string   `json:"client,omitempty"`   // the Open311 client that sent it
+	Location  string   `json:"location,omitempty"` // the kiosk location it was made at, by name
+	// AnonymousOwner: Owner is an anonymous kiosk session, not an account.
+	// The case is the session's to list and read while it lasts, and is
+	// otherwise treated as reported without an account (the contact is told).
+	AnonymousOwner bool       `json:"anonymous_owner,omitempty"`
+	Status         Status     `json:"status"`
+	Open           bool       `json:"open"`
+	Lines          []Line     `json:"lines"` // one per item, in order: what lists and tracking show
+	Events         []Event    `json:"events"`
+	Feedback       *Feedback  `json:"feedback,omitempty"`
+	MergedInto     string     `json:"merged_into,omitempty"` // reference of the case this one duplicated
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	ClosedAt       *time.Time `json:"closed_at,omitempty"`
 }
 
 // Line is an item as its case shows it: kept in step with the item in the

@@ -108,12 +108,16 @@ func (s *Service) tellPeople(ctx context.Context, c *Case, n int, ev notify.Even
 		return nil
 	}
 	var to []notify.Recipient
-	for _, r := range append([]string{c.Owner}, s.followers(ctx, c)...) {
+	owner := c.Owner
+	if c.AnonymousOwner {
+		owner = "" // a kiosk session, long ended: the contact stands for them
+	}
+	for _, r := range append([]string{owner}, s.followers(ctx, c)...) {
 		if r != "" {
 			to = append(to, notify.Recipient{Resident: r, Language: c.Language})
 		}
 	}
-	if ct := c.Contact; c.Owner == "" && ct != nil && (ct.Email != "" || ct.Phone != "") {
+	if ct := c.Contact; owner == "" && ct != nil && (ct.Email != "" || ct.Phone != "") {
 		to = append(to, notify.Recipient{Email: ct.Email, Phone: ct.Phone, Language: c.Language})
 	}
 	for i, r := range to {

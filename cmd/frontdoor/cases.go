@@ -63,3 +63,24 @@ func (m *Main) sweep(ctx context.Context) {
 		}
 	}
 }
+
+// kioskSweepEvery is how often kiosk sessions idle past their timeout are
+// ended. Their tokens are refused from the timeout on anyway; the sweep
+// frees the terminal and closes the session's log.
+const kioskSweepEvery = 10 * time.Second
+
+// sweepKiosk ends idle kiosk sessions until ctx ends.
+func (m *Main) sweepKiosk(ctx context.Context) {
+	t := time.NewTicker(kioskSweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := m.kiosk.SweepIdle(ctx); err != nil && ctx.Err() == nil {
+			m.logger.Error("kiosk idle sweep failed", "error", err.Error())
+		}
+	}
+}

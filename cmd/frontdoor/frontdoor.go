@@ -27,6 +27,7 @@ import (
 	"frontdoor/api/store"
 	"frontdoor/api/store/mongo"
 	"frontdoor/api/store/sqlite"
+	"frontdoor/kiosk"
 	"frontdoor/locales"
 )
 
@@ -44,6 +45,7 @@ type Main struct {
 	outbox      *outbox.Outbox
 	auth        *auth.Service
 	tokens      *auth.Tokens
+	kiosk       *kiosk.Service
 	cases       *cases.Service
 	push        *push.Service
 	notify      *notify.Service
@@ -52,6 +54,7 @@ type Main struct {
 	served      chan error
 	stopWorkers context.CancelFunc
 	swept       chan struct{} // closed when the sweeper has stopped
+	kioskSwept  chan struct{} // closed when the kiosk's idle sweeper has stopped
 }
 
 // NewMain prepares a Main that logs JSON to stderr at the configured level.
@@ -132,11 +135,18 @@ func (m *Main) buildIdentity(ctx context.Context, baseURL string, key []byte, bu
 	if err != nil {
 		return err
 	}
-	m.tokens, err = auth.NewTokens(ctx, m.db, auth.TokenOptions{Issuer: baseURL, Audience: baseURL + "/api", Logger: m.logger})
+	// Kiosk sessions are a second kind of session behind access tokens: the
+	// kiosk service must exist before the tokens that ask it about them.
+	m.kiosk, err = kiosk.New(ctx, m.db, kiosk.Options{Logger: m.logger})
 	if err != nil {
 		return err
 	}
-	deps.Guard = guard
+	m.tokens, err = auth.NewTokens(ctx, m.db, auth.TokenOptions{Issuer: baseURL, Audience: baseURL + "/api", Logger: m.logger,
+		SessionSources: []auth.SessionSource{m.kiosk.SessionSource()}})
+	if err != nil {
+		return err
+	}
+	deps.Guard, deps.Kiosk = guard, m.kiosk
 	m.auth, err = auth.NewService(ctx, m.db, auth.ServiceOptions{
 		Hasher: hasher, Guard: guard, Tokens: m.tokens, Notifier: m.notify, Logger: m.logger,
 		Localize: func(lang, id string, data map[string]any) string { return locales.Localize(bundle, lang, id, data) },
@@ -234,8 +244,9 @@ func (m *Main) Run(ctx context.Context) error {
 	workers, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopWorkers = stop
 	m.outbox.Start(workers)
-	m.swept = make(chan struct{})
+	m.swept, m.kioskSwept = make(chan struct{}), make(chan struct{})
 	go func() { defer close(m.swept); m.sweep(workers) }()
+	go func() { defer close(m.kioskSwept); m.sweepKiosk(workers) }()
 	m.listener, m.served = ln, make(chan error, 1)
 	go func() { m.served <- m.server.Serve(ln) }()
 	m.logger.Info("listening", "addr", ln.Addr().String(), "version", version)
@@ -264,6 +275,7 @@ func (m *Main) Close() error {
 		if m.stopWorkers != nil {
 			m.stopWorkers()
 			<-m.swept
+			<-m.kioskSwept
 		}
 	}
 	if m.db != nil {

@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"rsc.io/qr"
 
 	"frontdoor/api/auth"
 	"frontdoor/api/store"
@@ -30,7 +32,20 @@ type handOffRequest struct {
 
 type handOffView struct {
 	URL       string    `json:"url"`
+	QR        string    `json:"qr"` // the URL as a QR code: a PNG data URL
 	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// qrDataURL draws link as a QR code a phone's camera reads from a kiosk
+// screen: medium error correction, as a PNG data URL the page can show
+// under its CSP (img-src data:).
+func qrDataURL(link string) (string, error) {
+	code, err := qr.Encode(link, qr.M)
+	if err != nil {
+		return "", err
+	}
+	code.Scale = 8
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG()), nil
 }
 
 func (s *Server) handOff(c *fiber.Ctx) error {
@@ -46,7 +61,12 @@ func (s *Server) handOff(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(handOffView{URL: s.baseURL(c) + handOffPage + token, ExpiresAt: exp})
+	link := s.baseURL(c) + handOffPage + token
+	img, err := qrDataURL(link)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(handOffView{URL: link, QR: img, ExpiresAt: exp})
 }
 
 // handOffClaimView is what the phone gets: the journey to open and, when a

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"encoding/base64"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +16,31 @@ import (
 
 type handOffJSON struct {
 	URL       string    `json:"url"`
+	QR        string    `json:"qr"`
 	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// checkQR: the link comes as a QR code a phone can scan from the screen: a
+// square PNG big enough to read, drawing this link and no other.
+func checkQR(tb testing.TB, h handOffJSON) {
+	tb.Helper()
+	data, ok := strings.CutPrefix(h.QR, "data:image/png;base64,")
+	raw, err := base64.StdEncoding.DecodeString(data)
+	if !ok || err != nil {
+		tb.Fatalf("qr %.40q: %v", h.QR, err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		tb.Fatalf("qr png: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != b.Dy() || b.Dx() < 200 {
+		tb.Errorf("qr is %v: want a square of at least 200 px", b)
+	}
+	want, _ := qrDataURL(h.URL)
+	other, _ := qrDataURL(h.URL + "x")
+	if h.QR != want || h.QR == other {
+		tb.Error("the QR code does not draw the link")
+	}
 }
 
 type claimJSON struct {
@@ -53,6 +80,7 @@ func TestHandOff(t *testing.T) {
 			status: 403, slug: "device-not-allowed"},
 	})
 	h := mustJSON[handOffJSON](t, e.call(t, "POST", base+"/handoff", sess.AccessToken, `{"path": "/report/pothole?step=2"}`), 201)
+	checkQR(t, h)
 	if !strings.HasPrefix(h.URL, e.url+"/handoff/fdh_") || h.ExpiresAt.Sub(e.clock.Now()) != kiosk.HandOffTTL {
 		t.Fatalf("hand-off %+v", h)
 	}

@@ -193,7 +193,7 @@ func (s *Server) webFileRoute(c *fiber.Ctx) error {
 // frontend/public/app/main.js; a test keeps the two lists together).
 var webSections = map[string]bool{
 	"": true, "services": true, "report": true, "cases": true, "track": true, "sign-in": true, "register": true,
-	"account": true, "settings": true, "accessibility": true, "privacy": true,
+	"account": true, "settings": true, "accessibility": true, "privacy": true, "kiosk": true, "handoff": true, "staff": true,
 }
 
 func acceptsHTML(c *fiber.Ctx) bool {

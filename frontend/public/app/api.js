@@ -63,9 +63,20 @@ export async function resume() {
   return refresh();
 }
 
+// setRenewer gives the session another way to renew its token: a kiosk
+// session has no refresh cookie and asks its terminal's session instead.
+// fn returns a token answer ({access_token, ...}) or null when it cannot.
+let renew = null;
+export function setRenewer(fn) { renew = fn; }
+
 export function refresh() {
   if (!refreshing) {
     const run = async () => {
+      if (renew) {
+        const tokens = await renew().catch(() => null);
+        if (tokens) startSession(tokens);
+        return !!tokens;
+      }
       try {
         const res = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
         if (res.ok) {

@@ -28,6 +28,11 @@ const routes = [
   ['/settings/:section', 'settings'],
   ['/accessibility', 'pages'],
   ['/privacy', 'pages'],
+  ['/kiosk', 'kiosk'],
+  ['/kiosk/:step', 'kiosk'],
+  ['/handoff/:token', 'handoff'],
+  ['/staff/kiosk', 'staff-kiosk'],
+  ['/staff/kiosk/:id', 'staff-kiosk'],
 ].map(([pattern, view]) => ({ parts: pattern.split('/').filter(Boolean), view }));
 
 function match(path) {
@@ -87,6 +92,8 @@ async function render() {
   const focused = page.after?.(main);
   if (!focused && !first) main.focus({ preventScroll: true });
   first = false;
+  // The kiosk profile listens: it shares the screen with staff who joined.
+  document.dispatchEvent(new CustomEvent('fd:rendered', { detail: { path: url.pathname, title: page.title } }));
 }
 
 function notFound() {

@@ -3,8 +3,9 @@ package kiosk
 import (
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"frontdoor/api/auth"
 )
 
 // LocationKind is the kind of place a terminal stands in.
@@ -92,28 +93,11 @@ func text(c *checker, ptr string, s *string, max int, required bool) {
 		if required {
 			c.Add(ptr, MsgRequired)
 		}
-	case !printable(*s):
+	case !auth.Printable(*s):
 		c.Add(ptr, MsgTextInvalid)
 	case utf8.RuneCountInString(*s) > max:
 		c.AddCount(ptr, MsgTooLong, max)
 	}
-}
-
-// printable refuses invalid UTF-8, control characters and invisible format
-// characters (a bidi override can make a name read differently on screen);
-// zero-width joiners stay, as Arabic and other scripts need them. Newlines
-// in an address are control characters too: one line, commas between parts.
-func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Co, r) || r == utf8.RuneError ||
-			(unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d') {
-			return false
-		}
-	}
-	return true
 }
 
 // validID says whether s could be an id we made or a token subject: short

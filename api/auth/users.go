@@ -194,17 +194,18 @@ func (c *userChecker) text(ptr string, s *string, max int, required bool) {
 		if required {
 			c.Add(ptr, MsgFieldRequired)
 		}
-	case !userPrintable(*s):
+	case !Printable(*s):
 		c.Add(ptr, MsgTextInvalid)
 	case utf8.RuneCountInString(*s) > max:
 		c.AddCount(ptr, MsgFieldTooLong, max)
 	}
 }
 
-// userPrintable refuses invalid UTF-8, control characters and invisible
-// format characters (bidi overrides can make a name read differently on
-// screen); zero-width joiners stay, as Arabic and other scripts need them.
-func userPrintable(s string) bool {
+// Printable refuses invalid UTF-8, control characters and invisible format
+// characters (bidi overrides can make a name read differently on screen);
+// zero-width joiners stay, as Arabic and other scripts need them. Newlines
+// are control characters too: for one-line text (names, addresses).
+func Printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}

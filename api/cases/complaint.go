@@ -108,10 +108,7 @@ func (s *Service) Feedback(ctx context.Context, rq Requester, ref string, rating
 	if !slices.Contains([]Rating{RatingGood, RatingAverage, RatingPoor}, rating) {
 		ck.Add("/rating", MsgNotAllowed)
 	}
-	comment = checkText(&ck, "/comment", comment, false)
-	if len([]rune(comment)) > MaxCommentLength {
-		ck.AddCount("/comment", MsgTooLong, MaxCommentLength)
-	}
+	comment = checkTextUpTo(&ck, "/comment", comment, false, MaxCommentLength)
 	if err := ck.Err(); err != nil {
 		return nil, err
 	}

@@ -174,8 +174,24 @@ test('push messages become notifications that open a page of this app and nowher
     });
     await cdp.send('ServiceWorker.enable');
     const { registrationId } = await registered;
+    // A push delivered while the worker is still starting can be lost (as
+    // a real push service would retry it): touch the worker first, and send
+    // again what has not shown within two seconds. Same tag, same notification.
+    const [worker] = context.serviceWorkers();
+    await worker?.evaluate(() => self.registration.active.state);
     for (const p of pushes) {
-      await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId, data: JSON.stringify(p.data) });
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId, data: JSON.stringify(p.data) });
+        const seen = await page.evaluate(async (tag) => {
+          const reg = await navigator.serviceWorker.ready;
+          for (let i = 0; i < 40; i++) {
+            if ((await reg.getNotifications({ tag })).length) return true;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          return false;
+        }, p.data.tag);
+        if (seen) break;
+      }
     }
     const shown = await page.evaluate(async (tags) => {
       const reg = await navigator.serviceWorker.ready;

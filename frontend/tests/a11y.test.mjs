@@ -43,9 +43,12 @@ async function visit(page, p) {
   await page.evaluate(() => caches.delete('fd-api'));
   await context.setOffline(true);
   try {
+    // The home page's heading stays until the next page is drawn: wait for another.
+    const before = await page.textContent('main h1');
     await page.focus(`#navigation a[href="${p.path}"]`);
     await page.keyboard.press('Enter');
-    await page.waitForFunction((path) => location.pathname === path && document.querySelector('main h1'), p.path);
+    await page.waitForFunction(([path, old]) => location.pathname === path && document.querySelector('main h1')
+      && document.querySelector('main h1').textContent !== old, [p.path, before]);
     await page.waitForSelector('#offline:not([hidden])');
   } catch (e) {
     await context.setOffline(false);

@@ -204,7 +204,14 @@ async function boot() {
   const asked = new URL(location.href).searchParams.get('lang');
   await use(LANGUAGES.some((l) => l.code === asked) ? asked : chosen());
   onSession(() => drawHeader());
-  if (await resume()) {
+  // The kiosk profile (issue 7): an enrolled terminal (it holds a device
+  // credential) runs every page inside the kiosk frame, app/kiosk-mode.js,
+  // whose sessions renew through the terminal rather than a refresh cookie.
+  // Nothing of it loads anywhere else.
+  const kiosk = localStorage.getItem('fd.device') ? await import('./kiosk-mode.js') : null;
+  if (kiosk) {
+    await kiosk.start(app);
+  } else if (await resume()) {
     // The account's language wins over the device's.
     const me = await api('/api/v1/me').catch(() => null);
     if (me?.language && me.language !== lang()) await use(me.language);

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"frontdoor/api/outbox"
+	"frontdoor/api/store"
 )
 
 var fixedNow = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
@@ -193,8 +196,14 @@ func TestSMTPRefusalsThroughOutbox(t *testing.T) {
 		ev := caseEvent("smtp-refused", "")
 		ev.To = Recipient{Email: "someone@example.com"}
 		mustNotify(t, e.svc, ev)
-		e.idle(t)
-		dead, err := e.ob.Dead(ctx, "")
+		// Wait for the job to die rather than for an idle outbox: between two
+		// attempts a retried job can look idle for a moment.
+		var dead store.Page[outbox.Job]
+		var err error
+		waitFor(t, 60*time.Second, "the refused email's job to die", func() bool {
+			dead, err = e.ob.Dead(ctx, "")
+			return err != nil || len(dead.Items) > 0
+		})
 		if err != nil || len(dead.Items) != 1 {
 			t.Fatalf("RCPT %d: dead jobs %+v, %v", tt.code, dead.Items, err)
 		}

@@ -177,23 +177,29 @@ test('a report made with the keyboard alone', async (t) => {
   assert.deepEqual(errors, []);
 });
 
+// grassToPhotos answers grass cutting's questions, the place by the
+// browser's location, up to its photos page.
+async function grassToPhotos(page, place) {
+  await seen(page, 'Where is it?');
+  await useLocation(page);
+  await seen(page, 'What kind of place is it?');
+  await page.check(`text=${place}`);
+  await cont(page);
+  await seen(page, "Is it blocking drivers' view");
+  await cont(page);
+  await seen(page, 'Anything else we should know?');
+  await cont(page);
+  await seen(page, 'Photos');
+}
+
 test('a report made offline, photo and all, is sent when the connection returns', async (t) => {
   const page = await context.newPage();
   t.after(() => page.close());
   const errors = watch(page);
   await open(page, `${server.url}/report/grass-cutting`);
   await page.evaluate(() => navigator.serviceWorker.ready);
-  await seen(page, 'Where is it?');
-  await useLocation(page);
-  await seen(page, 'What kind of place is it?');
-  await page.check('text=A cemetery or churchyard');
-  await cont(page);
-  await seen(page, "Is it blocking drivers' view");
-  await cont(page);
-  await seen(page, 'Anything else we should know?');
-  await cont(page);
+  await grassToPhotos(page, 'A cemetery or churchyard');
 
-  await seen(page, 'Photos');
   await context.setOffline(true);
   await page.setInputFiles('#q-photos', { name: 'offline.png', mimeType: 'image/png', buffer: png(2000, 3000) });
   await page.waitForSelector('.app-photos__item img');
@@ -281,16 +287,7 @@ test('an open report at the same place is offered, and a signed-in resident foll
   await open(page, `${server.url}/`);
   await signIn(page, who);
   await open(page, `${server.url}/report/grass-cutting`);
-  await seen(page, 'Where is it?');
-  await useLocation(page);
-  await seen(page, 'What kind of place is it?');
-  await page.check('text=A roadside verge');
-  await cont(page);
-  await seen(page, "Is it blocking drivers' view");
-  await cont(page);
-  await seen(page, 'Anything else we should know?');
-  await cont(page);
-  await seen(page, 'Photos');
+  await grassToPhotos(page, 'A roadside verge');
   await cont(page);
 
   await seen(page, 'Is it one of these reports?', 'report-nearby-en');
